@@ -1,0 +1,58 @@
+# Allyance: `make run` serves the app on http://127.0.0.1:8000, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+MANAGE := $(PY) manage.py
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test setup setup-dev frontend messages lint bench backup clean
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+# Locked Python dependencies (production set) and the front-end packages.
+setup: $(UV) frontend
+	$(UV) sync --frozen --no-dev --python 3.12
+	@touch $(VENV)/.synced
+
+setup-dev: $(UV) frontend
+	$(UV) sync --frozen --python 3.12
+
+frontend: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+messages:
+	@if command -v msgfmt >/dev/null; then cd src/allyance && ../../$(MANAGE) compilemessages --ignore=.venv -v 0; \
+	else echo "gettext (msgfmt) not found: using the committed translation files"; fi
+
+run: setup messages
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) demo_setup
+	@echo "Allyance is starting on http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(MANAGE) db_worker --queue-name default & \
+	$(VENV)/bin/gunicorn allyance.wsgi --pythonpath src --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile - & \
+	wait
+
+test: setup-dev messages
+	$(VENV)/bin/ruff check src tests
+	env -u DATABASE_URL $(VENV)/bin/pytest --cov --cov-report=term:skip-covered --cov-fail-under=85
+	@if [ -n "$$DATABASE_URL" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		url="$${DATABASE_URL:-$(PG_TEST_URL)}"; echo "== the same suite on PostgreSQL ($$url)"; \
+		DATABASE_URL="$$url" $(VENV)/bin/pytest -q; \
+	else echo "== PostgreSQL not reachable on 127.0.0.1:5432 and DATABASE_URL unset: PostgreSQL run not done"; fi
+
+lint: setup-dev
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+backup: setup
+	$(MANAGE) backup
+
+clean:
+	rm -rf $(VENV) .tools node_modules

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "allyance.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from allyance.core import audit
+
+        audit.connect_signals()

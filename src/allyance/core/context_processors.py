@@ -1,0 +1,19 @@
+"""Template context shared by every page: the navigation the user's role allows."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        (_("Home"), reverse("home"), "home"),
+        (_("Accounts"), reverse("customers:account-list"), "building"),
+        (_("Contacts"), reverse("customers:contact-list"), "users"),
+        (_("Activities"), reverse("activities:activity-list"), "calendar-event"),
+    ]
+    if user.is_admin:
+        items.append((_("Administration"), reverse("core:admin-home"), "settings"))
+    return {"nav_items": [{"label": label, "url": url, "icon": icon} for label, url, icon in items]}

@@ -1,0 +1,75 @@
+"""Form helpers: Tabler styling, custom fields in forms, and the version check."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class StyledFormMixin:
+    """Give every widget the Tabler/Bootstrap class it needs and mark errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if isinstance(widget, forms.SelectMultiple):
+                css += " js-tom-select"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class LoginForm(StyledFormMixin, AuthenticationForm):
+    pass
+
+
+class VersionedModelForm(StyledFormMixin, forms.ModelForm):
+    """A model form that carries the record's version so concurrent edits are caught."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.scope_choices()
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        from allyance.core.custom_fields import add_custom_form_fields
+
+        add_custom_form_fields(self)
+
+    def scope_choices(self) -> None:
+        """Offer only related records the user may see, and users they may assign."""
+        from allyance.core.api import users_assignable_by
+        from allyance.core.models import BusinessModel, User
+        from allyance.core.visibility import visible_to
+
+        if self.user is None:
+            return
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is None:
+                continue
+            if issubclass(queryset.model, BusinessModel):
+                field.queryset = visible_to(self.user, queryset)
+            elif queryset.model is User:
+                field.queryset = users_assignable_by(self.user)
+
+    def save_m2m_for(self, record) -> None:
+        """Save many-to-many fields after the service has saved the record."""
+        self.instance = record
+        self._save_m2m()
+
+    def clean(self):
+        cleaned = super().clean()
+        from allyance.core.custom_fields import clean_custom_form_fields
+
+        clean_custom_form_fields(self)
+        return cleaned

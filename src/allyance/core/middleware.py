@@ -1,0 +1,43 @@
+"""Request middleware: the user's own language and time zone, and the audit actor."""
+
+import zoneinfo
+
+from django.utils import timezone, translation
+
+from allyance.core import audit
+
+
+class UserLocaleMiddleware:
+    """Activate the logged-in user's chosen language and time zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = translation.get_language()
+            if user.time_zone:
+                try:
+                    timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    timezone.deactivate()
+        response = self.get_response(request)
+        timezone.deactivate()
+        return response
+
+
+class AuditActorMiddleware:
+    """Make the request's user the actor of every audited change in this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = audit.set_request(request)
+        try:
+            return self.get_response(request)
+        finally:
+            audit.reset(token)

@@ -1,0 +1,57 @@
+"""Clean, comparable contact data: phones in E.164, e-mails lower-cased, names folded."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+
+def phone_e164(raw: str, *, region: str | None = None) -> str:
+    """`+8613812345678` from `138 1234 5678`; raises ValidationError when it is no number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    region = region or getattr(settings, "DEFAULT_PHONE_REGION", "CN")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a phone number."), params={"value": raw}
+        ) from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValidationError(_("“%(value)s” is not a phone number."), params={"value": raw})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_search_forms(value: str) -> list[str]:
+    """The digit strings a user might type for a stored E.164 number."""
+    if not value:
+        return []
+    digits = value.lstrip("+")
+    forms = {digits}
+    try:
+        number = phonenumbers.parse(value, None)
+        forms.add(str(number.national_number))
+    except phonenumbers.NumberParseException:
+        pass
+    return sorted(forms)
+
+
+def email_normalised(raw: str) -> str:
+    """A validated, lower-cased e-mail address, or ValidationError."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return ""
+    validate_email(value)
+    return value
+
+
+def name_key(text: str) -> str:
+    """A comparison key for names: width- and case-folded, without spaces or punctuation."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(ch for ch in folded if ch.isalnum())

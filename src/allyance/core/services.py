@@ -1,0 +1,83 @@
+"""Writes shared by every record type: versioned update, delete, bulk owner and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from allyance.core import audit
+from allyance.core.exceptions import ConflictError
+from allyance.core.models import BusinessModel, Tag, User
+
+
+def record_save(
+    *, instance: BusinessModel, by: User | None, expected_version: int | None = None
+) -> BusinessModel:
+    """Validate and save a record; an update with a stale `expected_version` is refused.
+
+    The version check and the increment are one conditional UPDATE, so two
+    people saving the same record at once cannot both win.
+    """
+    instance.full_clean(exclude=["owner", "organisation"] if instance.pk is None else None)
+    with audit.acting_as(by), transaction.atomic():
+        if instance.pk is None:
+            instance.version = 1
+            instance.save()
+            return instance
+        current = expected_version if expected_version is not None else instance.version
+        updated = (
+            type(instance)
+            ._default_manager.filter(pk=instance.pk, version=current)
+            .update(version=F("version") + 1)
+        )
+        if not updated:
+            raise ConflictError(
+                _("Someone else changed this record since you opened it. Reload and try again.")
+            )
+        instance.version = current + 1
+        instance.save()
+    return instance
+
+
+def record_delete(*, instance: models.Model, by: User | None) -> None:
+    with audit.acting_as(by), transaction.atomic():
+        instance.delete()
+
+
+def records_assign_owner(*, records: Iterable[BusinessModel], owner: User, by: User) -> int:
+    """Give every record in `records` the new owner; one audit entry per record."""
+    count = 0
+    with audit.acting_as(by), transaction.atomic():
+        for record in records:
+            if record.owner_id != owner.pk:
+                record.owner = owner
+                record.version += 1
+                record.save(update_fields=["owner", "version", "updated_at"])
+                count += 1
+    return count
+
+
+def records_add_tag(*, records: Iterable[BusinessModel], tag_name: str, by: User) -> int:
+    name = tag_name.strip()
+    if not name:
+        raise ValidationError({"tag": _("Enter a tag.")})
+    with audit.acting_as(by), transaction.atomic():
+        tag, _created = Tag.objects.get_or_create(name=name)
+        count = 0
+        for record in records:
+            record.tags.add(tag)
+            count += 1
+    return count
+
+
+def records_delete(*, records: Iterable[models.Model], by: User) -> int:
+    count = 0
+    with audit.acting_as(by), transaction.atomic():
+        for record in records:
+            record.delete()
+            count += 1
+    return count

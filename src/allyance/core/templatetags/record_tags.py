@@ -1,0 +1,40 @@
+"""Template tags for record pages: cell values, sort links, query strings."""
+
+from django import template
+from django.utils.formats import localize
+from django.utils.timezone import localtime
+
+register = template.Library()
+
+
+@register.simple_tag
+def cell(record, name: str):
+    """The display value of `name` on `record`, following `a__b` paths and choice labels."""
+    value = record
+    parts = name.split("__")
+    for index, part in enumerate(parts):
+        if value is None:
+            return ""
+        display = getattr(value, f"get_{part}_display", None)
+        if display is not None and index == len(parts) - 1:
+            return display()
+        value = getattr(value, part, None)
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and hasattr(value, "hour"):
+        return localize(localtime(value))
+    return localize(value) if not isinstance(value, str) else value
+
+
+@register.filter
+def sort_toggle(column_sort: str, current: str) -> str:
+    return f"-{column_sort}" if current == column_sort else column_sort
+
+
+@register.simple_tag
+def query_with(request, **changes) -> str:
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()

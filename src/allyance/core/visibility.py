@@ -1,0 +1,112 @@
+"""The one visibility gate: which rows of a business model a user may see.
+
+Every selector, view, API endpoint, export, search and report starts from
+`visible_to(user, queryset)`. Staff see by their role's scope (own / team /
+territory / all), partner users see their own organisation's records, and
+portal customers see their own account's records.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from allyance.core.models import PARTNER_ROLES, Role, Team, territory_subtree_ids
+
+
+class Scope(StrEnum):
+    OWN = "own"
+    TEAM = "team"
+    TERRITORY = "territory"
+    PARTNERS = "partners"
+    ALL = "all"
+
+
+ROLE_SCOPES: dict[str, Scope] = {
+    Role.ADMIN: Scope.ALL,
+    Role.MARKETING: Scope.ALL,
+    Role.SERVICE_AGENT: Scope.ALL,
+    Role.SALES_MANAGER: Scope.TEAM,
+    Role.SALES_REP: Scope.TERRITORY,
+    Role.CHANNEL_MANAGER: Scope.PARTNERS,
+}
+
+
+def scope_of(user) -> Scope | None:
+    if user.is_superuser:
+        return Scope.ALL
+    return ROLE_SCOPES.get(user.role)
+
+
+def territory_ids_of(user) -> set[int]:
+    """Territories the user belongs to, with every territory below them."""
+    cached = getattr(user, "_territory_ids", None)
+    if cached is None:
+        roots = list(user.territories.values_list("id", flat=True))
+        cached = territory_subtree_ids(roots) if roots else set()
+        user._territory_ids = cached
+    return cached
+
+
+def team_member_ids_of(user) -> set[int]:
+    """Everyone in the teams the user manages or belongs to, the user included."""
+    cached = getattr(user, "_team_member_ids", None)
+    if cached is None:
+        teams = Team.objects.filter(Q(manager=user) | Q(members=user)).values("id")
+        cached = set(
+            Team.members.through.objects.filter(team_id__in=teams).values_list("user_id", flat=True)
+        )
+        cached.add(user.pk)
+        user._team_member_ids = cached
+    return cached
+
+
+def visibility_filter(user, model: type[Model]) -> Q | None:
+    """The filter that restricts `model` to what `user` may see; None means everything."""
+    nothing = Q(pk__in=[])
+    if user is None or not user.is_authenticated or not user.is_active:
+        return nothing
+    if user.role == Role.CUSTOMER and not user.is_superuser:
+        path = getattr(model, "visibility_account_path", None)
+        if path is None or user.customer_account_id is None:
+            return nothing
+        return Q(**{path: user.customer_account_id})
+    if user.role in PARTNER_ROLES and not user.is_superuser:
+        return Q(organisation_id=user.organisation_id)
+
+    scope = scope_of(user)
+    if scope is None:
+        return nothing
+    if scope == Scope.ALL:
+        return None
+    condition = Q(owner_id=user.pk)
+    if scope == Scope.TEAM:
+        condition |= Q(owner_id__in=team_member_ids_of(user))
+    if scope in (Scope.TEAM, Scope.TERRITORY):
+        path = getattr(model, "visibility_territory_path", None)
+        territories = territory_ids_of(user)
+        if path and territories:
+            condition |= Q(**{f"{path}__in": territories})
+    if scope == Scope.PARTNERS:
+        condition |= Q(organisation__channel_manager_id=user.pk)
+    return condition
+
+
+def visible_to(user, queryset: QuerySet) -> QuerySet:
+    """`queryset` narrowed to the rows `user` may see."""
+    condition = visibility_filter(user, queryset.model)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def get_visible_or_404(user, queryset: QuerySet, **lookup) -> Model:
+    """One record the user may see, or 404: a forbidden id looks like an unknown one."""
+    try:
+        return visible_to(user, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def can_see(user, obj: Model) -> bool:
+    return visible_to(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()

@@ -1,0 +1,57 @@
+"""URL map: the web UI, the REST API under /api/v1/, its schema and docs."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from allyance.activities.api import ActivityViewSet
+from allyance.core import api_views as core_api
+from allyance.core import views as core_views
+from allyance.customers.api import AccountViewSet, ContactViewSet
+
+router = DefaultRouter()
+router.register("accounts", AccountViewSet, basename="account")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("organisations", core_api.OrganisationViewSet, basename="organisation")
+router.register("users", core_api.UserViewSet, basename="user")
+router.register("teams", core_api.TeamViewSet, basename="team")
+router.register("territories", core_api.TerritoryViewSet, basename="territory")
+router.register("tokens", core_api.TokenViewSet, basename="token")
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", core_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("language/", core_views.set_language, name="set-language"),
+    path("", include("allyance.core.urls")),
+    path("", include("allyance.customers.urls")),
+    path("", include("allyance.activities.urls")),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler404 = "allyance.core.views.not_found"
+handler403 = "allyance.core.views.forbidden"
