@@ -65,7 +65,9 @@ class ContactFactory(DjangoModelFactory):
     family_name = factory.Sequence(lambda n: f"Family{n}")
     given_name = "Given"
     organisation = factory.LazyFunction(company)
-    account = factory.SubFactory(AccountFactory, organisation=factory.SelfAttribute("..organisation"))
+    account = factory.SubFactory(
+        AccountFactory, organisation=factory.SelfAttribute("..organisation")
+    )
     email = factory.Sequence(lambda n: f"contact{n}@example.com")
 
 
@@ -76,4 +78,6 @@ class ActivityFactory(DjangoModelFactory):
     kind = Activity.Kind.CALL
     subject = factory.Sequence(lambda n: f"Call {n}")
     organisation = factory.LazyFunction(company)
-    account = factory.SubFactory(AccountFactory, organisation=factory.SelfAttribute("..organisation"))
+    account = factory.SubFactory(
+        AccountFactory, organisation=factory.SelfAttribute("..organisation")
+    )

@@ -34,9 +34,13 @@ def test_bad_phone_gets_field_error_not_500(api, rep):
 def test_stale_version_is_refused_with_409(api, rep):
     account = AccountFactory(owner=rep, name="Old name")
     client = api(rep)
-    first = client.patch(f"/api/v1/accounts/{account.pk}/", {"name": "New", "version": 1}, format="json")
+    first = client.patch(
+        f"/api/v1/accounts/{account.pk}/", {"name": "New", "version": 1}, format="json"
+    )
     assert first.status_code == 200
-    second = client.patch(f"/api/v1/accounts/{account.pk}/", {"name": "Lost", "version": 1}, format="json")
+    second = client.patch(
+        f"/api/v1/accounts/{account.pk}/", {"name": "Lost", "version": 1}, format="json"
+    )
     assert second.status_code == 409
     account.refresh_from_db()
     assert account.name == "New"
@@ -77,7 +81,10 @@ def test_partner_cannot_read_change_or_delete_other_partners_contact(
     theirs = ContactFactory(organisation=partner_b_user.organisation)
     client = api(partner_a_user)
     assert client.get(f"/api/v1/contacts/{theirs.pk}/").status_code == 404
-    assert client.patch(f"/api/v1/contacts/{theirs.pk}/", {"title": "x"}, format="json").status_code == 404
+    assert (
+        client.patch(f"/api/v1/contacts/{theirs.pk}/", {"title": "x"}, format="json").status_code
+        == 404
+    )
     assert client.delete(f"/api/v1/contacts/{theirs.pk}/").status_code == 404
     assert Contact.objects.filter(pk=theirs.pk).exists()
 

@@ -5,7 +5,13 @@ import pytest
 from allyance.core.models import Role
 from allyance.core.visibility import visible_to
 from allyance.customers.models import Account, Contact
-from tests.factories import AccountFactory, ContactFactory, TeamFactory, TerritoryFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    TeamFactory,
+    TerritoryFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +72,9 @@ def test_portal_customer_sees_only_own_account_and_its_contacts():
     ContactFactory(family_name="Theirs", account=other)
     customer = UserFactory(role=Role.CUSTOMER, customer_account=own)
     assert visible_names(customer) == {"Own"}
-    families = set(visible_to(customer, Contact.objects.all()).values_list("family_name", flat=True))
+    families = set(
+        visible_to(customer, Contact.objects.all()).values_list("family_name", flat=True)
+    )
     assert families == {"Mine"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models as dj_models
+from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -46,7 +47,9 @@ class TagsField(serializers.Field):
         return [Tag.objects.get_or_create(name=name.strip())[0] for name in data]
 
 
-class BusinessRecordSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
+class BusinessRecordSerializer(
+    CountryFieldMixin, VersionedSerializerMixin, serializers.ModelSerializer
+):
     """Related ids are checked against what the requesting user may see."""
 
     organisation = serializers.PrimaryKeyRelatedField(read_only=True)

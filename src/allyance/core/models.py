@@ -407,3 +407,59 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ImportJob(models.Model):
+    """One CSV/XLSX import: the uploaded file, its column mapping, options and progress.
+
+    A job is previewed (dry run) first; running it imports all rows in one
+    transaction or none, so nothing is ever half-imported.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        PREVIEWED = "previewed", _("Previewed")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class OnDuplicate(models.TextChoices):
+        SKIP = "skip", _("Skip the row")
+        UPDATE = "update", _("Update the existing record")
+        CREATE = "create", _("Create a new record anyway")
+
+    created_by = models.ForeignKey(
+        User, verbose_name=_("by"), on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    target = models.CharField(_("import into"), max_length=40)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    encoding = models.CharField(_("encoding"), max_length=40, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    on_duplicate = models.CharField(
+        _("duplicates"), max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.SKIP
+    )
+    skip_invalid_rows = models.BooleanField(
+        _("import the valid rows, skip bad ones"), default=False
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name

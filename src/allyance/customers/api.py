@@ -44,7 +44,6 @@ class AccountSerializer(BusinessRecordSerializer):
         ]
 
 
-
 class ContactSerializer(BusinessRecordSerializer):
     tags = TagsField(required=False)
     full_name = serializers.CharField(read_only=True)
@@ -76,7 +75,6 @@ class ContactSerializer(BusinessRecordSerializer):
             "created_at",
             "updated_at",
         ]
-
 
 
 class AccountViewSet(GatedModelViewSet):

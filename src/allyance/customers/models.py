@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from allyance.core.models import BusinessModel, Tag, Territory
 from allyance.core.names import display_name
@@ -69,7 +70,7 @@ class Account(BusinessModel):
     )
     industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
     size_band = models.CharField(_("size"), max_length=10, choices=SizeBand.choices, blank=True)
-    country = models.CharField(_("country"), max_length=2, blank=True)
+    country = CountryField(_("country"), blank=True)
     province = models.CharField(_("province/state"), max_length=100, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     street = models.CharField(_("street"), max_length=255, blank=True)
