@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import ForeignKey, Model, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import Attachment, AuditEntry
+
+M2M_VERBS = {"added": _("added"), "removed": _("removed"), "cleared": _("cleared")}
+
+
+@dataclass
+class FieldChange:
+    label: str
+    before: object
+    after: object
 
 
 @dataclass
@@ -16,17 +27,75 @@ class TimelineItem:
     kind: str  # "activity", "change" or "attachment"
     at: datetime
     item: object
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def describe_changes(model: type[Model], entries: list[AuditEntry]) -> dict[int, list[FieldChange]]:
+    """Readable changes per audit entry: field labels, related records by name, choice labels."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    related_ids: dict[str, set] = {}
+    for entry in entries:
+        for name, change in entry.changes.items():
+            model_field = by_attname.get(name)
+            if isinstance(model_field, ForeignKey) and isinstance(change, list):
+                related_ids.setdefault(name, set()).update(v for v in change if v is not None)
+    related_names = {
+        name: {
+            str(obj.pk): str(obj)
+            for obj in by_attname[name].related_model._default_manager.filter(pk__in=ids)
+        }
+        for name, ids in related_ids.items()
+    }
+
+    def shown(model_field, value):
+        if value in (None, ""):
+            return None
+        if model_field is None:
+            return value
+        if model_field.attname in related_names:
+            return related_names[model_field.attname].get(str(value), f"#{value}")
+        choices = dict(model_field.flatchoices) if model_field.choices else None
+        return choices.get(value, value) if choices else value
+
+    described = {}
+    for entry in entries:
+        rows = []
+        for name, change in entry.changes.items():
+            model_field = by_attname.get(name)
+            if model_field is None:
+                try:
+                    model_field = model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    model_field = None
+            label = str(model_field.verbose_name) if model_field is not None else name
+            if isinstance(change, list) and len(change) == 2:
+                rows.append(
+                    FieldChange(label, shown(model_field, change[0]), shown(model_field, change[1]))
+                )
+            elif isinstance(change, dict):  # many-to-many: {"added": [...]} and the like
+                text = "; ".join(
+                    f"{M2M_VERBS.get(verb, verb)}: {', '.join(map(str, names))}"
+                    for verb, names in change.items()
+                )
+                rows.append(FieldChange(label, None, text))
+        described[entry.pk] = rows
+    return described
 
 
 def timeline_for(record: Model, *, activities: QuerySet, limit: int = 100) -> list[TimelineItem]:
     """Merge the record's visible activities, its audit entries and its attachments."""
     content_type = ContentType.objects.get_for_model(record)
-    changes = AuditEntry.objects.filter(content_type=content_type, object_id=str(record.pk))
+    entries = list(
+        AuditEntry.objects.filter(
+            content_type=content_type, object_id=str(record.pk)
+        ).select_related("actor")[:limit]
+    )
+    changes = describe_changes(type(record), entries)
     files = Attachment.objects.filter(content_type=content_type, object_id=str(record.pk))
     items = [
         TimelineItem("activity", a.when, a) for a in activities.order_by("-created_at")[:limit]
     ]
-    items += [TimelineItem("change", c.at, c) for c in changes.select_related("actor")[:limit]]
+    items += [TimelineItem("change", e.at, e, changes[e.pk]) for e in entries]
     items += [
         TimelineItem("attachment", f.uploaded_at, f)
         for f in files.select_related("uploaded_by")[:limit]

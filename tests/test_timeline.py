@@ -1,0 +1,48 @@
+"""The record timeline: activities, readable field changes and attachments, newest first."""
+
+import pytest
+from django.core.files.base import ContentFile
+
+from allyance.activities.selectors import activities_visible_to
+from allyance.core.audit import acting_as
+from allyance.core.models import Attachment
+from allyance.core.services import records_add_tag
+from allyance.core.timeline import timeline_for
+from tests.factories import AccountFactory, ActivityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_timeline_merges_activities_changes_and_files_newest_first(rep):
+    new_owner = UserFactory(first_name="Nina", last_name="New")
+    with acting_as(rep):
+        account = AccountFactory(owner=rep, industry="retail")
+        ActivityFactory(account=account, subject="First call", owner=rep)
+        account.owner = new_owner
+        account.industry = "finance"
+        account.save()
+    Attachment.objects.create(
+        target=account,
+        file=ContentFile(b"x", name="offer.pdf"),
+        name="offer.pdf",
+        size=1,
+        mime_type="application/pdf",
+        uploaded_by=rep,
+    )
+    items = timeline_for(account, activities=activities_visible_to(rep).filter(account=account))
+    kinds = [item.kind for item in items]
+    assert kinds[0] == "attachment"
+    assert set(kinds) == {"attachment", "change", "activity"}
+    assert [item.at for item in items] == sorted((item.at for item in items), reverse=True)
+    update = next(item for item in items if item.kind == "change" and item.item.action == "update")
+    shown = {change.label: (change.before, change.after) for change in update.changes}
+    assert shown["owner"] == (str(rep), "Nina New")
+    assert shown["industry"] == ("Retail", "Finance")
+
+
+def test_account_page_shows_tag_change_in_timeline(client, rep):
+    account = AccountFactory(owner=rep)
+    records_add_tag(records=[account], tag_name="VIP", by=rep)
+    client.force_login(rep)
+    page = client.get(account.get_absolute_url()).content.decode()
+    assert "added: VIP" in page
