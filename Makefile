@@ -27,7 +27,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 messages:
-	@if command -v msgfmt >/dev/null; then cd src/allyance && ../../$(MANAGE) compilemessages --ignore=.venv -v 0; \
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -i .venv -i .tools -i node_modules -v 0; \
 	else echo "gettext (msgfmt) not found: using the committed translation files"; fi
 
 run: setup messages
