@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test setup setup-dev frontend messages lint bench backup clean
+.PHONY: run test setup setup-dev frontend messages translations lint bench backup clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -29,6 +29,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 messages:
 	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -i .venv -i .tools -i node_modules -v 0; \
 	else echo "gettext (msgfmt) not found: using the committed translation files"; fi
+
+# Refresh the zh_Hans and zh_Hant catalogues from the source (then translate what is new).
+translations: setup-dev
+	cd src/allyance && ../../$(PY) ../../manage.py makemessages -l zh_Hans -l zh_Hant -i 'locale/*' -v 0
 
 run: setup messages
 	$(MANAGE) migrate --noinput -v 0

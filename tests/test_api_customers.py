@@ -109,3 +109,17 @@ def test_token_auth(rep, client):
     token_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert token_client.get("/api/v1/accounts/").status_code == 200
     assert APIClient().get("/api/v1/accounts/").status_code in (401, 403)
+
+
+def test_portal_customer_reads_own_account_but_cannot_change_it(api):
+    from allyance.core.models import Role
+    from tests.factories import UserFactory
+
+    own = AccountFactory(name="Own")
+    customer = UserFactory(role=Role.CUSTOMER, customer_account=own)
+    client = api(customer)
+    assert client.get(f"/api/v1/accounts/{own.pk}/").status_code == 200
+    assert client.patch(f"/api/v1/accounts/{own.pk}/", {"name": "x"}, format="json").status_code == 403
+    assert client.delete(f"/api/v1/accounts/{own.pk}/").status_code == 403
+    own.refresh_from_db()
+    assert own.name == "Own"

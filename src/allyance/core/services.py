@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -12,6 +12,12 @@ from django.utils.translation import gettext as _
 from allyance.core import audit
 from allyance.core.exceptions import ConflictError
 from allyance.core.models import BusinessModel, Tag, User
+
+
+def ensure_may_write(by: User | None, model: type[models.Model]) -> None:
+    """Portal customers read their records; what they may write is opened model by model."""
+    if by is not None and by.is_customer and not getattr(model, "customer_writable", False):
+        raise PermissionDenied(_("Your account may not change this record."))
 
 
 def record_save(
@@ -22,6 +28,7 @@ def record_save(
     The version check and the increment are one conditional UPDATE, so two
     people saving the same record at once cannot both win.
     """
+    ensure_may_write(by, type(instance))
     instance.full_clean(exclude=["owner", "organisation"] if instance.pk is None else None)
     with audit.acting_as(by), transaction.atomic():
         if instance.pk is None:
@@ -44,12 +51,16 @@ def record_save(
 
 
 def record_delete(*, instance: models.Model, by: User | None) -> None:
+    ensure_may_write(by, type(instance))
     with audit.acting_as(by), transaction.atomic():
         instance.delete()
 
 
 def records_assign_owner(*, records: Iterable[BusinessModel], owner: User, by: User) -> int:
     """Give every record in `records` the new owner; one audit entry per record."""
+    records = list(records)
+    for record in records[:1]:
+        ensure_may_write(by, type(record))
     count = 0
     with audit.acting_as(by), transaction.atomic():
         for record in records:
@@ -62,6 +73,9 @@ def records_assign_owner(*, records: Iterable[BusinessModel], owner: User, by: U
 
 
 def records_add_tag(*, records: Iterable[BusinessModel], tag_name: str, by: User) -> int:
+    records = list(records)
+    for record in records[:1]:
+        ensure_may_write(by, type(record))
     name = tag_name.strip()
     if not name:
         raise ValidationError({"tag": _("Enter a tag.")})
@@ -75,6 +89,9 @@ def records_add_tag(*, records: Iterable[BusinessModel], tag_name: str, by: User
 
 
 def records_delete(*, records: Iterable[models.Model], by: User) -> int:
+    records = list(records)
+    for record in records[:1]:
+        ensure_may_write(by, type(record))
     count = 0
     with audit.acting_as(by), transaction.atomic():
         for record in records:
