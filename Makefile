@@ -27,7 +27,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 messages:
-	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -i .venv -i .tools -i node_modules -v 0; \
+	@if ! ls src/allyance/locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then echo "no catalogues yet"; \
+	elif command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -i .venv -i .tools -i node_modules -v 0; \
 	else echo "gettext (msgfmt) not found: using the committed translation files"; fi
 
 # Refresh the zh_Hans and zh_Hant catalogues from the source (then translate what is new).
