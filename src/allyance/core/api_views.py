@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.password_validation import validate_password
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from allyance.core import selectors, services_admin
-from allyance.core.models import PARTNER_ROLES, Organisation, Role, Team, Territory, User
-from allyance.core.permissions import AdminWritesOnly
+from allyance.core.models import Organisation, Team, Territory, User
+from allyance.core.permissions import AdminWritesOnly, PartnerAdminManagesOwnUsers
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -52,18 +51,17 @@ class UserSerializer(serializers.ModelSerializer):
             "password",
         ]
 
-    def validate(self, attrs):
-        request = self.context["request"]
-        actor = request.user
-        if actor.role == Role.PARTNER_ADMIN:
-            attrs["organisation"] = actor.organisation
-            if attrs.get("role", Role.PARTNER_USER) not in PARTNER_ROLES:
-                raise serializers.ValidationError(
-                    {"role": "Partner admins assign partner roles only."}
-                )
-        if attrs.get("password"):
-            validate_password(attrs["password"])
-        return attrs
+    def get_fields(self):
+        """Offer only organisations and accounts the requesting user may see."""
+        from allyance.core.visibility import visible_to
+        from allyance.customers.models import Account
+
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            fields["organisation"].queryset = selectors.organisations_visible_to(request.user)
+            fields["customer_account"].queryset = visible_to(request.user, Account.objects.all())
+        return fields
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -77,17 +75,38 @@ class TerritorySerializer(serializers.ModelSerializer):
         model = Territory
         fields = ["id", "name", "parent", "description", "members"]
 
-    def validate_parent(self, parent):
-        if parent is not None and self.instance is not None:
-            node = parent
-            while node is not None:
-                if node.pk == self.instance.pk:
-                    raise serializers.ValidationError("A territory cannot sit under itself.")
-                node = node.parent
-        return parent
+
+class ServiceWritesMixin:
+    """Creates and updates go through `save_service(instance, by, members)`, deletes through
+    `delete_service(instance, by)`, so the API keeps the same rules as the web pages."""
+
+    def save_service(self, instance, *, by, members):
+        raise NotImplementedError
+
+    def delete_service(self, instance, *, by):
+        raise NotImplementedError
+
+    def _save(self, serializer, instance=None) -> None:
+        data = dict(serializer.validated_data)
+        members = data.pop("members", None)
+        if instance is None:
+            instance = serializer.Meta.model()
+        for name, value in data.items():
+            setattr(instance, name, value)
+        serializer.instance = self.save_service(instance, by=self.request.user, members=members)
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def perform_destroy(self, instance):
+        self.delete_service(instance, by=self.request.user)
 
 
-class OrganisationViewSet(viewsets.ModelViewSet):
+class OrganisationViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    queryset = Organisation.objects.none()  # for the schema; rows come from get_queryset
     serializer_class = OrganisationSerializer
     permission_classes = [AdminWritesOnly]
     filterset_fields = ["kind", "partner_type", "status"]
@@ -97,17 +116,20 @@ class OrganisationViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.organisations_visible_to(self.request.user).order_by("name")
 
+    def save_service(self, instance, *, by, members):
+        return services_admin.organisation_save(organisation=instance, by=by)
+
+    def delete_service(self, instance, *, by):
+        services_admin.organisation_delete(organisation=instance, by=by)
+
 
 class UserViewSet(viewsets.ModelViewSet):
+    queryset = User.objects.none()  # for the schema; rows come from get_queryset
     serializer_class = UserSerializer
+    permission_classes = [PartnerAdminManagesOwnUsers]
     filterset_fields = ["organisation", "role", "is_active"]
     ordering_fields = ["username", "last_name"]
     pagination_class = None
-
-    def get_permissions(self):
-        from allyance.core.permissions import PartnerAdminManagesOwnUsers
-
-        return [PartnerAdminManagesOwnUsers()]
 
     def get_queryset(self):
         return selectors.users_visible_to(self.request.user).order_by("username")
@@ -126,7 +148,8 @@ class UserViewSet(viewsets.ModelViewSet):
         services_admin.user_deactivate(user=instance, by=self.request.user)
 
 
-class TeamViewSet(viewsets.ModelViewSet):
+class TeamViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    queryset = Team.objects.none()  # for the schema; rows come from get_queryset
     serializer_class = TeamSerializer
     permission_classes = [AdminWritesOnly]
     pagination_class = None
@@ -134,8 +157,15 @@ class TeamViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.teams_visible_to(self.request.user).prefetch_related("members")
 
+    def save_service(self, instance, *, by, members):
+        return services_admin.team_save(team=instance, by=by, members=members)
 
-class TerritoryViewSet(viewsets.ModelViewSet):
+    def delete_service(self, instance, *, by):
+        services_admin.team_delete(team=instance, by=by)
+
+
+class TerritoryViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
+    queryset = Territory.objects.none()  # for the schema; rows come from get_queryset
     serializer_class = TerritorySerializer
     permission_classes = [AdminWritesOnly]
     filterset_fields = ["parent"]
@@ -143,6 +173,12 @@ class TerritoryViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.territories_visible_to(self.request.user).prefetch_related("members")
+
+    def save_service(self, instance, *, by, members):
+        return services_admin.territory_save(territory=instance, by=by, members=members)
+
+    def delete_service(self, instance, *, by):
+        services_admin.territory_delete(territory=instance, by=by)
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -160,6 +196,7 @@ class TokenViewSet(
 ):
     """The user's own API token: create (or replace) it, read it, revoke it."""
 
+    queryset = Token.objects.none()  # for the schema; rows come from get_queryset
     serializer_class = TokenSerializer
     permission_classes = [IsAuthenticated]
     pagination_class = None

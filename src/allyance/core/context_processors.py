@@ -16,4 +16,6 @@ def navigation(request) -> dict:
     ]
     if user.is_admin:
         items.append((_("Administration"), reverse("core:admin-home"), "settings"))
+    elif user.role == "partner_admin":
+        items.append((_("My users"), reverse("core:my-users"), "users-group"))
     return {"nav_items": [{"label": label, "url": url, "icon": icon} for label, url, icon in items]}

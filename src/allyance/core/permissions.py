@@ -2,6 +2,8 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from allyance.core.models import Role
+
 
 class AdminWritesOnly(BasePermission):
     """Anyone who can see the rows may read them; only administrators change them."""
@@ -14,10 +16,13 @@ class AdminWritesOnly(BasePermission):
 
 
 class PartnerAdminManagesOwnUsers(AdminWritesOnly):
-    """Administrators manage every user; a partner admin manages the partner's own users."""
+    """Administrators manage every user; a partner admin manages the partner's own users.
+
+    Which users and roles a partner admin may touch is checked by `services_admin.user_save`.
+    """
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if user and user.is_authenticated and user.role == "partner_admin":
+        if user and user.is_authenticated and user.role == Role.PARTNER_ADMIN:
             return True
         return super().has_permission(request, view)

@@ -8,4 +8,45 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("profile/", views.profile, name="profile"),
     path("manage/", views_admin.admin_home, name="admin-home"),
+    path("manage/users/", views_admin.user_list, name="admin-users"),
+    path("manage/users/new/", views_admin.user_create, name="admin-user-create"),
+    path("manage/users/<int:pk>/edit/", views_admin.user_edit, name="admin-user-edit"),
+    path(
+        "manage/users/<int:pk>/deactivate/",
+        views_admin.user_deactivate,
+        name="admin-user-deactivate",
+    ),
+    path("manage/teams/", views_admin.team_list, name="admin-teams"),
+    path("manage/teams/new/", views_admin.team_create, name="admin-team-create"),
+    path("manage/teams/<int:pk>/edit/", views_admin.team_edit, name="admin-team-edit"),
+    path("manage/teams/<int:pk>/delete/", views_admin.team_delete, name="admin-team-delete"),
+    path("manage/territories/", views_admin.territory_list, name="admin-territories"),
+    path("manage/territories/new/", views_admin.territory_create, name="admin-territory-create"),
+    path(
+        "manage/territories/<int:pk>/edit/",
+        views_admin.territory_edit,
+        name="admin-territory-edit",
+    ),
+    path(
+        "manage/territories/<int:pk>/delete/",
+        views_admin.territory_delete,
+        name="admin-territory-delete",
+    ),
+    path("manage/organisations/", views_admin.organisation_list, name="admin-organisations"),
+    path(
+        "manage/organisations/new/",
+        views_admin.organisation_create,
+        name="admin-organisation-create",
+    ),
+    path(
+        "manage/organisations/<int:pk>/edit/",
+        views_admin.organisation_edit,
+        name="admin-organisation-edit",
+    ),
+    path("my-users/", views_admin.my_user_list, name="my-users"),
+    path("my-users/new/", views_admin.my_user_create, name="my-user-create"),
+    path("my-users/<int:pk>/edit/", views_admin.my_user_edit, name="my-user-edit"),
+    path(
+        "my-users/<int:pk>/deactivate/", views_admin.my_user_deactivate, name="my-user-deactivate"
+    ),
 ]

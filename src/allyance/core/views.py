@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -78,17 +79,34 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """The user's own settings: their API token."""
+    """The user's own settings: language, time zone and API token."""
+    from allyance.core.forms_admin import PreferencesForm
+
+    user = request.user
+    preferences = PreferencesForm(initial={"language": user.language, "time_zone": user.time_zone})
     if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            Token.objects.filter(user=request.user).delete()
+        action = request.POST.get("action")
+        if action == "preferences":
+            preferences = PreferencesForm(request.POST)
+            if preferences.is_valid():
+                try:
+                    services_admin.user_preferences_save(user=user, **preferences.cleaned_data)
+                except ValidationError as exc:
+                    for field, errors in exc.message_dict.items():
+                        preferences.add_error(field, errors)
+                else:
+                    messages.success(request, _("Your preferences are saved."))
+                    return HttpResponseRedirect(request.path)
+        elif action == "revoke":
+            Token.objects.filter(user=user).delete()
             messages.success(request, _("Your API token is revoked."))
+            return HttpResponseRedirect(request.path)
         else:
-            services_admin.token_renew(user=request.user)
+            services_admin.token_renew(user=user)
             messages.success(request, _("A new API token is ready. The old one no longer works."))
-        return HttpResponseRedirect(request.path)
-    token = Token.objects.filter(user=request.user).first()
-    return render(request, "core/profile.html", {"token": token})
+            return HttpResponseRedirect(request.path)
+    token = Token.objects.filter(user=user).first()
+    return render(request, "core/profile.html", {"token": token, "preferences": preferences})
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
