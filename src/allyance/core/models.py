@@ -463,3 +463,30 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SearchEntry(models.Model):
+    """The search document of one record: its words, every CJK character a word of its own.
+
+    `core.search` keeps it in step with the record; the database's full-text index
+    (FTS5 on SQLite, a GIN index on PostgreSQL, see migration 0003) covers `document`.
+    """
+
+    # The unique constraint below indexes content_type first; no second index needed.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    object_id = models.BigIntegerField()
+    document = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="unique_search_entry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}"
