@@ -1,5 +1,6 @@
 from django.urls import path
 
+import allyance.core.views_transfer as views_transfer
 from allyance.core import views, views_admin
 
 app_name = "core"
@@ -7,6 +8,12 @@ app_name = "core"
 urlpatterns = [
     path("search/", views.search, name="search"),
     path("profile/", views.profile, name="profile"),
+    path("imports/new/", views_transfer.import_new, name="import-new"),
+    path("imports/<int:pk>/", views_transfer.import_detail, name="import-detail"),
+    path("imports/<int:pk>/run/", views_transfer.import_run, name="import-run"),
+    path("imports/<int:pk>/progress/", views_transfer.import_progress, name="import-progress"),
+    path("imports/<int:pk>/report/", views_transfer.import_report, name="import-report"),
+    path("exports/<slug:target>/", views_transfer.export_records, name="export"),
     path("manage/", views_admin.admin_home, name="admin-home"),
     path("manage/users/", views_admin.user_list, name="admin-users"),
     path("manage/users/new/", views_admin.user_create, name="admin-user-create"),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,6 +35,8 @@ ACCOUNT_LIST = RecordList(
     ],
     default_ordering="-updated_at",
     create_url=reverse_lazy("customers:account-create"),
+    export_url=reverse_lazy("core:export", kwargs={"target": "accounts"}),
+    import_url=format_lazy("{}?target=accounts", reverse_lazy("core:import-new")),
 )
 
 CONTACT_LIST = RecordList(
@@ -51,6 +54,8 @@ CONTACT_LIST = RecordList(
     ],
     default_ordering="-updated_at",
     create_url=reverse_lazy("customers:contact-create"),
+    export_url=reverse_lazy("core:export", kwargs={"target": "contacts"}),
+    import_url=format_lazy("{}?target=contacts", reverse_lazy("core:import-new")),
 )
 
 

@@ -1,0 +1,574 @@
+"""Import of accounts and contacts: encodings, Chinese headers, bad rows, duplicates, jobs."""
+
+import io
+
+import openpyxl
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from allyance.core.imports import (
+    import_job_configure,
+    import_job_create,
+    import_job_start,
+    read_table,
+    split_full_name,
+    target_for,
+)
+from allyance.core.models import AuditEntry, CustomField, ImportJob, Role
+from allyance.customers.models import Account, Contact
+from tests.factories import AccountFactory, ContactFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIMPLIFIED = (
+    "公司名称,姓名,手机,邮箱,职位,部门,省份,城市\n"
+    "华东机械有限公司,王小明,138 1234 5678,Wang@Example.com,销售经理,销售部,上海,上海\n"
+    "华东机械有限公司,欧阳娜娜,139 8765 4321,ouyang@example.com,采购,采购部,上海,上海\n"
+)
+TRADITIONAL = (
+    "公司名稱,姓名,手機,電子郵件,職位,部門,城市\n"
+    "臺灣精密機械股份有限公司,陳大文,0912 345 678,chen@example.com.tw,經理,業務部,臺北\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_in_process(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+def upload(data: bytes, name: str = "contacts.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def preview(user, data: bytes, *, name="contacts.csv", target="contacts", **options) -> ImportJob:
+    job = import_job_create(by=user, target=target, upload=upload(data, name), **options)
+    return import_job_start(job=job, dry_run=True)
+
+
+def run(user, data: bytes, **kwargs) -> ImportJob:
+    job = preview(user, data, **kwargs)
+    assert job.status == ImportJob.Status.PREVIEWED, job.message
+    return import_job_start(job=job, dry_run=False)
+
+
+def bad_lines(job: ImportJob) -> list[int]:
+    return [report["line"] for report in job.errors if report["kind"] == "error"]
+
+
+# --- Reading files in every encoding Excel and WPS write ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected_encoding"),
+    [
+        (SIMPLIFIED, "utf-8", "utf-8"),
+        (SIMPLIFIED, "utf-8-sig", "utf-8"),
+        (SIMPLIFIED, "gb18030", "gb18030"),
+        (SIMPLIFIED, "gbk", "gb18030"),
+        (TRADITIONAL, "big5", "big5"),
+        (TRADITIONAL, "utf-8-sig", "utf-8"),
+    ],
+)
+def test_csv_in_each_encoding_is_detected_and_imported(rep, text, encoding, expected_encoding):
+    job = run(rep, text.encode(encoding))
+    assert job.status == ImportJob.Status.DONE, job.message
+    assert job.encoding == expected_encoding
+    first = text.splitlines()[1].split(",")
+    contact = Contact.objects.get(account__name=first[0], email=first[3].lower())
+    assert contact.full_name == first[1]
+    assert contact.owner == rep
+
+
+def test_chinese_headers_map_to_fields_and_full_name_is_split(rep):
+    job = run(rep, SIMPLIFIED.encode("gb18030"))
+    assert job.created_count == 2
+    wang = Contact.objects.get(email="wang@example.com")
+    assert (wang.family_name, wang.given_name) == ("王", "小明")
+    assert wang.mobile == "+8613812345678"
+    assert (wang.title, wang.department) == ("销售经理", "销售部")
+    ouyang = Contact.objects.get(email="ouyang@example.com")
+    assert (ouyang.family_name, ouyang.given_name) == ("欧阳", "娜娜")
+    # Both rows name the same company: one account is created and both contacts link to it.
+    assert Account.objects.filter(name="华东机械有限公司").count() == 1
+    assert ouyang.account == wang.account
+    assert "1" in job.message  # "1 new accounts for the contacts' companies"
+
+
+def test_traditional_chinese_headers_in_big5(rep):
+    job = run(rep, TRADITIONAL.encode("big5"))
+    assert job.encoding == "big5"
+    chen = Contact.objects.get(email="chen@example.com.tw")
+    assert (chen.family_name, chen.given_name, chen.title) == ("陳", "大文", "經理")
+    assert chen.account.name == "臺灣精密機械股份有限公司"
+
+
+def test_xlsx_with_phone_numbers_stored_as_numbers(rep):
+    data = xlsx_bytes(
+        [
+            ["客户名称", "电话", "省份", "城市", "行业", "国家"],
+            ["华南贸易有限公司", 2062345678, "广东", "广州", "零售", "中国"],
+        ]
+    )
+    job = run(rep, data, name="客户.xlsx", target="accounts")
+    assert job.status == ImportJob.Status.DONE, job.message
+    account = Account.objects.get(name="华南贸易有限公司")
+    assert account.phone == "+862062345678"
+    assert (account.province, account.city, account.country.code) == ("广东", "广州", "CN")
+
+
+def test_english_headers_and_choice_labels(rep):
+    data = b"Company Name,Industry,Status,Country,E-mail\nAcme Ltd,Retail,Prospect,United Kingdom,INFO@ACME.CO.UK\n"
+    run(rep, data, name="accounts.csv", target="accounts")
+    account = Account.objects.get(name="Acme Ltd")
+    assert (account.industry, account.status, account.country.code) == (
+        "retail",
+        "prospect",
+        "GB",
+    )
+    assert account.email == "info@acme.co.uk"
+
+
+def test_semicolon_separated_file_with_title_row_above_the_header(rep):
+    data = "客户联系人名单\n姓;名;手机\n李;雷;13700000001\n".encode("gb18030")
+    run(rep, data)
+    contact = Contact.objects.get(mobile="+8613700000001")
+    assert (contact.family_name, contact.given_name) == ("李", "雷")
+
+
+def test_user_can_override_the_encoding(rep):
+    data = SIMPLIFIED.encode("gb18030")
+    job = import_job_create(by=rep, target="contacts", upload=upload(data), encoding="gb18030")
+    assert job.encoding == "gb18030"
+    with pytest.raises(ValidationError) as error:
+        import_job_create(by=rep, target="contacts", upload=upload(data), encoding="utf-8")
+    assert "file" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"", "empty.csv"),
+        (b"PK\x03\x04not really a workbook", "broken.xlsx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "old.xls"),
+        ("姓名\n".encode(), "header-only.csv"),
+    ],
+)
+def test_unreadable_file_is_refused_with_a_reason(rep, data, name):
+    with pytest.raises(ValidationError) as error:
+        import_job_create(by=rep, target="contacts", upload=upload(data, name))
+    assert error.value.message_dict["file"]
+
+
+def test_names_split_family_first():
+    assert split_full_name("王小明") == ("王", "小明")
+    assert split_full_name("司马 相如") == ("司马", "相如")
+    assert split_full_name("諸葛亮") == ("諸葛", "亮")
+    assert split_full_name("Ada Lovelace") == ("Lovelace", "Ada")
+    assert split_full_name("Lovelace, Ada") == ("Lovelace", "Ada")
+
+
+# --- Bad rows: reported by line number; nothing half-imported -------------------------------
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(rep):
+    data = (
+        "公司名称,姓名,手机,邮箱\n"
+        "甲公司,张三,13800000001,zhang@example.com\n"
+        "乙公司,李四,not a phone,li@example.com\n"
+        "丙公司,王五,13800000003,not-an-email\n"
+        "丁公司,,13800000004,\n"
+    ).encode()
+    job = preview(rep, data)
+    assert bad_lines(job) == [3, 4, 5]
+    assert "not a phone" in " ".join(job.errors[0]["messages"])
+    assert job.errors[0]["messages"][0].startswith("手机")
+    job = import_job_start(job=job, dry_run=False)
+    assert job.status == ImportJob.Status.FAILED
+    assert bad_lines(job) == [3, 4, 5]
+    assert not Contact.objects.exists()
+    assert not Account.objects.exists()  # the good row's company was rolled back too
+
+
+def test_line_numbers_count_lines_of_multi_line_cells(rep):
+    data = 'Family name,Notes,Mobile\nLi,"two\nlines",13800000001\nWang,,bad\n'.encode()
+    job = preview(rep, data)
+    assert bad_lines(job) == [4]  # the header is line 1, Li's row lines 2–3
+
+
+def test_skip_invalid_rows_imports_the_valid_rows(rep):
+    data = "姓名,手机\n张三,13800000001\n李四,bad\n王五,13800000003\n".encode()
+    job = run(rep, data, skip_invalid_rows=True)
+    assert job.status == ImportJob.Status.DONE
+    assert job.created_count == 2
+    assert bad_lines(job) == [3]
+    assert sorted(Contact.objects.values_list("family_name", flat=True)) == ["张", "王"]
+
+
+def test_dry_run_saves_nothing_and_counts_what_would_happen(rep):
+    job = preview(rep, SIMPLIFIED.encode())
+    assert job.status == ImportJob.Status.PREVIEWED
+    assert (job.created_count, job.processed_rows, job.total_rows) == (2, 2, 2)
+    assert not Contact.objects.exists()
+    assert not Account.objects.exists()
+    assert not AuditEntry.objects.filter(content_type__model__in=["account", "contact"]).exists()
+
+
+def test_rows_are_saved_through_the_service_with_an_audit_trail(rep):
+    run(rep, SIMPLIFIED.encode())
+    contact = Contact.objects.get(email="wang@example.com")
+    entry = AuditEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(contact.pk),
+        action="create",
+    )
+    assert entry.actor == rep
+
+
+def test_unknown_owner_and_choice_are_row_errors(rep):
+    data = "姓名,负责人,状态\n张三,nobody,active\n李四,,不存在的状态\n".encode()
+    job = preview(rep, data)
+    assert bad_lines(job) == [2, 3]
+    assert "nobody" in job.errors[0]["messages"][0]
+
+
+def test_owner_column_assigns_records_and_tags_are_added(rep):
+    colleague = UserFactory(username="lin", email="lin@example.com")
+    data = "姓名,负责人,标签\n张三,LIN@example.com,VIP、展会\n".encode()
+    run(rep, data)
+    contact = Contact.objects.get(family_name="张")
+    assert contact.owner == colleague
+    assert sorted(tag.name for tag in contact.tags.all()) == ["VIP", "展会"]
+
+
+# --- Duplicates ------------------------------------------------------------------------------
+
+
+def existing_contact(rep, **extra):
+    return ContactFactory(
+        owner=rep,
+        family_name="王",
+        given_name="小明",
+        email="wang@example.com",
+        mobile="+8613812345678",
+        title="Old title",
+        **extra,
+    )
+
+
+def test_duplicate_by_email_is_skipped(rep):
+    contact = existing_contact(rep)
+    job = run(rep, "姓名,邮箱,职位\n王小明,WANG@example.com,新职位\n".encode())
+    assert (job.created_count, job.skipped_count) == (0, 1)
+    duplicate = next(r for r in job.errors if r["kind"] == "duplicate")
+    assert duplicate["line"] == 2 and duplicate["action"] == "skip"
+    assert duplicate["record_url"] == contact.get_absolute_url()
+    contact.refresh_from_db()
+    assert contact.title == "Old title"
+
+
+def test_duplicate_by_phone_is_updated(rep):
+    contact = existing_contact(rep)
+    job = run(rep, "姓名,手机,职位\n王小明,138-1234-5678,总监\n".encode(), on_duplicate="update")
+    assert (job.created_count, job.updated_count) == (0, 1)
+    contact.refresh_from_db()
+    assert contact.title == "总监"
+    assert contact.email == "wang@example.com"  # an empty cell does not clear a value
+    assert contact.version == 2
+    assert AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(contact.pk),
+        action="update",
+    ).exists()
+
+
+def test_duplicate_by_name_and_company_is_created_anyway_when_asked(rep):
+    account = AccountFactory(owner=rep, name="华东机械有限公司")
+    existing_contact(rep, account=account)
+    job = run(rep, "公司名称,姓名\n华东机械有限公司,王小明\n".encode(), on_duplicate="create")
+    assert job.created_count == 1
+    assert Contact.objects.filter(family_name="王", given_name="小明").count() == 2
+    assert Account.objects.filter(name="华东机械有限公司").count() == 1  # linked, not re-created
+
+
+def test_same_name_at_another_company_is_not_a_duplicate(rep):
+    existing_contact(rep, account=AccountFactory(owner=rep, name="甲公司"))
+    job = run(rep, "公司名称,姓名\n乙公司,王小明\n".encode())
+    assert job.created_count == 1
+
+
+def test_duplicates_within_the_file_are_found(rep):
+    data = "姓名,手机\n张三,13800000001\n张三丰,+86 138 0000 0001\n".encode()
+    job = run(rep, data)
+    assert (job.created_count, job.skipped_count) == (1, 1)
+    duplicate = next(r for r in job.errors if r["kind"] == "duplicate")
+    assert duplicate["line"] == 3
+    assert "2" in duplicate["messages"][0]
+
+
+def test_duplicate_within_the_file_updates_the_record_of_the_earlier_line(rep):
+    data = "姓名,邮箱,职位\n张三,z@example.com,工程师\n张三,z@example.com,经理\n".encode()
+    job = run(rep, data, on_duplicate="update")
+    assert (job.created_count, job.updated_count) == (1, 1)
+    assert Contact.objects.get().title == "经理"
+
+
+def test_duplicate_accounts_by_name(rep):
+    AccountFactory(owner=rep, name="Acme Ltd")
+    job = run(rep, b"Company,City\nACME LTD,Beijing\n", name="a.csv", target="accounts")
+    assert job.skipped_count == 1
+    assert Account.objects.count() == 1
+
+
+def test_partner_import_never_matches_or_updates_another_partners_records(
+    partner_a_user, partner_b_user
+):
+    their_account = AccountFactory(organisation=partner_b_user.organisation, name="共同客户")
+    theirs = ContactFactory(
+        organisation=partner_b_user.organisation,
+        account=their_account,
+        family_name="赵",
+        given_name="六",
+        email="zhao@example.com",
+        title="B's title",
+    )
+    data = "公司名称,姓名,邮箱,职位\n共同客户,赵六,zhao@example.com,A's title\n".encode()
+    job = run(partner_a_user, data, on_duplicate="update")
+    assert (job.created_count, job.updated_count, job.skipped_count) == (1, 0, 0)
+    assert not [r for r in job.errors if r["kind"] == "duplicate"]
+    theirs.refresh_from_db()
+    assert theirs.title == "B's title"
+    mine = Contact.objects.exclude(pk=theirs.pk).get()
+    assert mine.organisation == partner_a_user.organisation
+    assert mine.account != their_account
+    assert mine.account.organisation == partner_a_user.organisation
+
+
+# --- Custom fields ---------------------------------------------------------------------------
+
+
+def test_custom_fields_are_columns_validated_by_their_type(rep):
+    CustomField.objects.create(
+        content_type=ContentType.objects.get_for_model(Contact),
+        name="wechat",
+        label="微信号",
+        type=CustomField.Type.TEXT,
+    )
+    CustomField.objects.create(
+        content_type=ContentType.objects.get_for_model(Contact),
+        name="vip",
+        label="VIP",
+        type=CustomField.Type.BOOLEAN,
+    )
+    data = "姓名,微信号,VIP\n张三,zhangsan88,是\n李四,lisi,maybe\n".encode()
+    job = run(rep, data, skip_invalid_rows=True)
+    assert job.created_count == 1
+    assert Contact.objects.get().custom_fields == {"wechat": "zhangsan88", "vip": True}
+    assert bad_lines(job) == [3]
+    assert job.errors[0]["messages"][0].startswith("VIP")
+
+
+# --- Mapping ---------------------------------------------------------------------------------
+
+
+def test_mapping_can_be_changed_before_the_run(rep):
+    data = "姓名,备注二\n张三,销售部\n".encode()
+    job = preview(rep, data)
+    assert job.mapping == {"0": "full_name"}
+    job = import_job_configure(
+        job=job,
+        mapping={"0": "full_name", "1": "department"},
+        encoding=job.encoding,
+        on_duplicate="skip",
+        skip_invalid_rows=False,
+    )
+    assert job.status == ImportJob.Status.UPLOADED
+    import_job_start(job=job, dry_run=True)
+    import_job_start(job=job, dry_run=False)
+    assert Contact.objects.get().department == "销售部"
+
+
+def test_mapping_without_a_name_column_is_refused(rep):
+    job = preview(rep, "姓名,手机\n张三,13800000001\n".encode())
+    with pytest.raises(ValidationError):
+        import_job_configure(
+            job=job,
+            mapping={"1": "mobile"},
+            encoding=job.encoding,
+            on_duplicate="skip",
+            skip_invalid_rows=False,
+        )
+    with pytest.raises(ValidationError):
+        import_job_configure(
+            job=job,
+            mapping={"0": "full_name", "1": "full_name"},
+            encoding=job.encoding,
+            on_duplicate="skip",
+            skip_invalid_rows=False,
+        )
+
+
+def test_header_synonyms_cover_both_chinese_scripts():
+    contacts = target_for("contacts")
+    for header, field in [
+        ("手机", "mobile"),
+        ("手機", "mobile"),
+        ("电话", "phone"),
+        ("電話", "phone"),
+        ("邮箱", "email"),
+        ("電子郵件", "email"),
+        ("职位", "title"),
+        ("部门", "department"),
+        ("客户名称", "account"),
+        ("公司名稱", "account"),
+        ("姓", "family_name"),
+        ("名", "given_name"),
+        ("姓名", "full_name"),
+        ("E-mail (required)", "email"),
+    ]:
+        table = read_table(f"{header}\nx\n".encode(), file_name="x.csv", encoding="", target=contacts)
+        from allyance.core.imports import suggest_mapping
+
+        assert suggest_mapping(table.headers, contacts) == {"0": field}, header
+
+
+# --- Background jobs -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_large_file_is_queued_and_run_by_the_database_worker(settings, rep):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.IMPORT_INLINE_MAX_ROWS = 2
+    rows = "".join(f"客户{n},1390000{n:04d}\n" for n in range(5))
+    job = import_job_create(
+        by=rep, target="accounts", upload=upload(f"客户名称,电话\n{rows}".encode(), "a.csv")
+    )
+    job = import_job_start(job=job, dry_run=True)
+    assert job.status == ImportJob.Status.QUEUED
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED
+    assert not Account.objects.exists()
+    job = import_job_start(job=job, dry_run=False)
+    assert job.status == ImportJob.Status.QUEUED
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE, job.message
+    assert (job.created_count, job.processed_rows) == (5, 5)
+    assert Account.objects.count() == 5
+
+
+def test_a_queued_task_that_already_ran_does_nothing(settings, rep):
+    from allyance.core.tasks import import_job_run_task
+
+    job = run(rep, "姓名\n张三\n".encode())
+    assert import_job_run_task.call(job.pk) == "not queued"
+    assert Contact.objects.count() == 1
+
+
+# --- Web pages -------------------------------------------------------------------------------
+
+
+def test_upload_preview_run_and_result_pages(client, rep):
+    client.force_login(rep)
+    response = client.get(reverse("core:import-new") + "?target=contacts")
+    assert response.status_code == 200
+    data = "公司名称,姓名,手机\n华东机械,王小明,13812345678\n华东机械,李雷,bad\n".encode("gb18030")
+    response = client.post(
+        reverse("core:import-new"),
+        {"file": upload(data), "target": "contacts", "on_duplicate": "skip", "encoding": ""},
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:import-detail", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "王小明" in page and "gb18030" in page
+    assert 'data-testid="bad-rows"' in page and "<td>3</td>" in page
+    # The user ticks "skip bad rows" and checks again, then runs the import.
+    response = client.post(
+        reverse("core:import-detail", args=[job.pk]),
+        {
+            "column_0": "account",
+            "column_1": "full_name",
+            "column_2": "mobile",
+            "encoding": "gb18030",
+            "on_duplicate": "skip",
+            "skip_invalid_rows": "on",
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(reverse("core:import-run", args=[job.pk]))
+    assert response.status_code == 302
+    page = client.get(reverse("core:import-detail", args=[job.pk])).content.decode()
+    assert 'data-testid="created-count">1<' in page
+    assert Contact.objects.get().full_name == "王小明"
+    report = b"".join(client.get(reverse("core:import-report", args=[job.pk])).streaming_content)
+    assert "3" in report.decode("utf-8-sig").splitlines()[1]
+
+
+def test_mapping_errors_show_beside_the_column(client, rep):
+    client.force_login(rep)
+    job = preview(rep, "姓名,手机\n张三,13800000001\n".encode())
+    response = client.post(
+        reverse("core:import-detail", args=[job.pk]),
+        {"column_0": "mobile", "column_1": "mobile", "encoding": job.encoding, "on_duplicate": "skip"},
+    )
+    assert response.status_code == 200
+    assert 'data-field-error="column_1"' in response.content.decode()
+
+
+def test_progress_fragment_shows_rows_and_redirects_when_done(client, rep):
+    client.force_login(rep)
+    job = preview(rep, "姓名\n张三\n李四\n".encode())
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, processed_rows=1)
+    url = reverse("core:import-progress", args=[job.pk])
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "1 of 2 rows" in fragment and 'hx-trigger="every 1s"' in fragment
+    page = client.get(reverse("core:import-detail", args=[job.pk])).content.decode()
+    assert 'hx-get="' + url in page
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PREVIEWED)
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == reverse("core:import-detail", args=[job.pk])
+
+
+def test_another_users_import_is_not_found(client, rep):
+    job = preview(rep, "姓名\n张三\n".encode())
+    client.force_login(UserFactory())
+    for name in ("core:import-detail", "core:import-progress", "core:import-report"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404
+    assert client.post(reverse("core:import-run", args=[job.pk])).status_code == 404
+
+
+def test_portal_customer_cannot_import(client):
+    customer = UserFactory(role=Role.CUSTOMER)
+    client.force_login(customer)
+    assert client.get(reverse("core:import-new")).status_code == 403
+
+
+def test_bad_upload_shows_an_error_beside_the_file_field(client, rep):
+    client.force_login(rep)
+    response = client.post(
+        reverse("core:import-new"),
+        {"file": upload(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.xls"), "target": "contacts", "on_duplicate": "skip"},
+    )
+    assert response.status_code == 200
+    assert 'data-field-error="file"' in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_run_before_preview_is_refused(rep):
+    job = import_job_create(by=rep, target="contacts", upload=upload("姓名\n张三\n".encode()))
+    with pytest.raises(ValidationError):
+        import_job_start(job=job, dry_run=False)
