@@ -11,7 +11,7 @@ class StyledFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -21,9 +21,16 @@ class StyledFormMixin:
                 css = "form-control"
             if isinstance(widget, forms.SelectMultiple):
                 css += " js-tom-select"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        # Errors are marked here, not in __init__: reading `errors` there would validate the
+        # form before subclasses scope their choices or add fields (such as custom fields).
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class LoginForm(StyledFormMixin, AuthenticationForm):
