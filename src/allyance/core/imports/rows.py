@@ -1,0 +1,370 @@
+"""One pass over an import's rows: cleaning cells, finding duplicates, saving through the services."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from allyance.core.api import users_assignable_by
+from allyance.core.custom_fields import clean_custom_values
+from allyance.core.exceptions import ConflictError
+from allyance.core.imports.reading import Table
+from allyance.core.imports.targets import TARGETS, ImportField, split_full_name, target_for
+from allyance.core.models import CustomField, ImportJob, Tag, User
+from allyance.core.normalise import email_normalised, name_key, phone_e164
+from allyance.customers.models import Account, Contact
+from allyance.customers.services import account_save
+
+_LIST_SEPARATORS = re.compile(r"[,;，；、|\n]+")
+_TRUE = {"1", "y", "yes", "true", "on", "x", "是", "对", "對", "√", "✓"}
+_FALSE = {"0", "n", "no", "false", "off", "否", "不", "错", "錯", "×", "✗"}
+# Short names people write that are not the countries' official names.
+_COUNTRY_ALIAS_TEXT = (
+    "中国大陆=CN 中國大陸=CN 大陆=CN 中华人民共和国=CN 中華人民共和國=CN prc=CN 香港=HK "
+    "中国香港=HK 中國香港=HK 澳门=MO 澳門=MO 台湾=TW 台灣=TW 臺灣=TW 中国台湾=TW 中華民國=TW "
+    "usa=US 美国=US 美國=US uk=GB 英国=GB 英國=GB"
+)
+_COUNTRY_ALIASES = dict(pair.split("=") for pair in _COUNTRY_ALIAS_TEXT.split())
+
+
+def _choice_index(model_field: models.Field) -> dict[str, str]:
+    index = {}
+    for value, label in model_field.flatchoices:
+        index[name_key(str(value))] = value
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                index.setdefault(name_key(str(label)), value)
+    return index
+
+
+def _country_index() -> dict[str, str]:
+    index = {name_key(alias): code for alias, code in _COUNTRY_ALIASES.items()}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for country in countries:
+                index.setdefault(name_key(country.name), country.code)
+    for country in countries:
+        index.setdefault(name_key(country.code), country.code)
+        index.setdefault(name_key(countries.alpha3(country.code) or ""), country.code)
+    index.pop("", None)
+    return index
+
+
+def _parse_date(text: str) -> str | None:
+    cleaned = re.sub(r"[年月/.]", "-", text.strip()).rstrip("日").split(" ")[0].split("T")[0]
+    try:
+        return date(*(int(part) for part in cleaned.split("-"))).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+class ImportPass:
+    """One pass over a job's rows: cleaning, duplicate detection, saving, counts and reports."""
+
+    def __init__(self, job: ImportJob, table: Table):
+        self.job = job
+        self.user = job.created_by
+        self.target = target_for(job.target)
+        self.fields = {f.name: f for f in self.target.import_fields()}
+        mapped = sorted(
+            (int(position), name)
+            for position, name in job.mapping.items()
+            if name in self.fields and position.isdigit() and int(position) < len(table.headers)
+        )
+        self.columns = [(p, self.fields[name], table.headers[p]) for p, name in mapped]
+        self.header_of = {f.name: header for _p, f, header in self.columns}
+        self.choices: dict[str, dict[str, str]] = {}
+        self.countries: dict[str, str] | None = None
+        self.owners: dict[str, User | None] = {}
+        self.accounts: dict[str, Account] = {}
+        self.seen: dict[tuple[str, str], tuple[int, models.Model]] = {}
+        self.reports: list[dict] = []
+        self.created = self.updated = self.skipped = self.invalid = self.new_accounts = 0
+
+    # Cells → values.
+
+    def clean(self, cells: list[str]) -> tuple[dict[str, Any], list[str]]:
+        values: dict[str, Any] = {}
+        errors: list[str] = []
+        for position, import_field, header in self.columns:
+            text = cells[position]
+            if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+                text = text[1:]  # the guard our own export puts before formula-like text
+            if not text:
+                continue
+            try:
+                self._clean_value(import_field, text, values)
+            except ValidationError as exc:
+                errors.extend(f"{header}: {message}" for message in exc.messages)
+        return values, errors
+
+    def _clean_value(self, import_field: ImportField, text: str, values: dict) -> None:
+        kind, name = import_field.kind, import_field.name
+        if kind == "text" or kind == "account":
+            values[name] = text
+        elif kind == "full_name":
+            family, given = split_full_name(text)
+            values.setdefault("family_name", family)
+            values.setdefault("given_name", given)
+        elif kind == "choice":
+            model_field = self.target.model._meta.get_field(name)
+            index = self.choices.setdefault(name, _choice_index(model_field))
+            if name_key(text) not in index:
+                options = ", ".join(str(label) for _v, label in model_field.flatchoices)
+                raise ValidationError(
+                    _("“%(value)s” is not one of: %(options)s."),
+                    params={"value": text, "options": options},
+                )
+            values[name] = index[name_key(text)]
+        elif kind == "country":
+            if self.countries is None:
+                self.countries = _country_index()
+            if name_key(text) not in self.countries:
+                raise ValidationError(_("“%(value)s” is not a country."), params={"value": text})
+            values[name] = self.countries[name_key(text)]
+        elif kind == "owner":
+            values[name] = self._owner(text)
+        elif kind == "tags":
+            values[name] = [t.strip()[:60] for t in _LIST_SEPARATORS.split(text) if t.strip()]
+        elif kind == "custom":
+            values.setdefault("custom_fields", {})[import_field.custom.name] = self._custom_value(
+                import_field.custom, text
+            )
+
+    def _owner(self, text: str) -> User:
+        key = text.strip().lower()
+        if key not in self.owners:
+            self.owners[key] = (
+                users_assignable_by(self.user)
+                .filter(Q(username__iexact=key) | Q(email__iexact=key))
+                .order_by("pk")
+                .first()
+            )
+        if self.owners[key] is None:
+            raise ValidationError(
+                _("There is no user “%(value)s” you can give records to."), params={"value": text}
+            )
+        return self.owners[key]
+
+    def _custom_value(self, definition: CustomField, text: str) -> Any:
+        """Spreadsheet text in the custom field's type; text that does not fit is left for
+        `clean_custom_values` to refuse with its own message."""
+        kind = definition.type
+        if kind == CustomField.Type.NUMBER:
+            try:
+                number = Decimal(text.replace(",", ""))
+                return int(number) if number == number.to_integral_value() else text
+            except InvalidOperation:
+                return text
+        if kind == CustomField.Type.DECIMAL:
+            try:
+                return str(Decimal(text.replace(",", "")))
+            except InvalidOperation:
+                return text
+        if kind == CustomField.Type.DATE:
+            return _parse_date(text) or text
+        if kind == CustomField.Type.BOOLEAN:
+            folded = text.strip().casefold()
+            return True if folded in _TRUE else False if folded in _FALSE else text
+        if kind in (CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE):
+            canonical = {name_key(str(choice)): choice for choice in definition.choices or []}
+            if kind == CustomField.Type.CHOICE:
+                return canonical.get(name_key(text), text)
+            parts = [p.strip() for p in _LIST_SEPARATORS.split(text) if p.strip()]
+            return [canonical.get(name_key(part), part) for part in parts]
+        if kind == CustomField.Type.USER:
+            user = (
+                users_assignable_by(self.user)
+                .filter(Q(username__iexact=text) | Q(email__iexact=text))
+                .first()
+            )
+            return user.pk if user else text
+        return text
+
+    # Duplicates.
+
+    def duplicate_keys(self, values: dict) -> list[tuple[str, str]]:
+        keys = []
+        for name in self.target.email_fields:
+            try:
+                if email := email_normalised(values.get(name, "")):
+                    keys.append(("email", email))
+            except ValidationError:
+                pass
+        for name in self.target.phone_fields:
+            try:
+                if phone := phone_e164(values.get(name, "")):
+                    keys.append(("phone", phone))
+            except ValidationError:
+                pass
+        if self.target.model is Contact and values.get("family_name"):
+            person = name_key(values["family_name"] + values.get("given_name", ""))
+            keys.append(("name", f"{person}|{name_key(values.get('account', ''))}"))
+        elif self.target.model is Account and values.get("name"):
+            keys.append(("name", name_key(values["name"])))
+        return keys
+
+    def find_existing(self, keys: list[tuple[str, str]], values: dict) -> tuple[Any, str] | None:
+        """The visible record this row repeats, and what matched; e-mail beats phone beats name."""
+        emails = [key for kind, key in keys if kind == "email"]
+        phones = [key for kind, key in keys if kind == "phone"]
+        condition = Q(pk__in=[])
+        if emails:
+            for name in self.target.email_fields:
+                condition |= Q(**{f"{name}__in": emails})
+        if phones:
+            for name in self.target.phone_fields:
+                condition |= Q(**{f"{name}__in": phones})
+        if self.target.model is Contact and values.get("family_name"):
+            company = values.get("account", "")
+            condition |= Q(
+                family_name__iexact=values["family_name"],
+                given_name__iexact=values.get("given_name", ""),
+                **({"account__name__iexact": company} if company else {"account__isnull": True}),
+            )
+        elif self.target.model is Account and values.get("name"):
+            condition |= Q(name__iexact=values["name"])
+        candidates = list(self.target.visible(self.user).filter(condition)[:20])
+        for kind in ("email", "phone", "name"):
+            wanted = {key for k, key in keys if k == kind}
+            for record in candidates:
+                if wanted & {key for k, key in self.duplicate_keys(self._values_of(record))}:
+                    return record, kind
+        return None
+
+    def _values_of(self, record: models.Model) -> dict:
+        names = (*self.target.email_fields, *self.target.phone_fields, "name", "family_name")
+        values = {name: getattr(record, name, "") or "" for name in (*names, "given_name")}
+        if isinstance(record, Contact):
+            values["account"] = record.account.name if record.account_id else ""
+        return values
+
+    # Saving.
+
+    def save(self, instance: models.Model, values: dict) -> models.Model:
+        values = dict(values)
+        tags = values.pop("tags", [])
+        company = values.pop("account", "")
+        custom = values.pop("custom_fields", {})
+        for name, value in values.items():
+            setattr(instance, name, value)
+        creating = instance.pk is None
+        if custom or creating:
+            instance.custom_fields = clean_custom_values(
+                self.target.model, custom, existing=None if creating else instance.custom_fields
+            )
+        if company:
+            instance.account = self._account(company)
+        record = self.target.save(instance, by=self.user)
+        if tags:
+            record.tags.add(*(Tag.objects.get_or_create(name=name)[0] for name in tags))
+        return record
+
+    def _account(self, name: str) -> Account:
+        key = name_key(name)
+        if key in self.accounts:
+            return self.accounts[key]
+        found = [
+            account
+            for account in self.target_accounts().filter(name__iexact=name.strip())[:20]
+            if name_key(account.name) == key
+        ]
+        if found:
+            return found[0]
+        try:
+            account = account_save(account=Account(name=name.strip()), by=self.user)
+        except ValidationError as exc:
+            raise ValidationError({"account": exc.messages}) from exc
+        account._created_by_import = True
+        return account
+
+    def target_accounts(self) -> QuerySet:
+        return TARGETS["accounts"].visible(self.user)
+
+    # One row.
+
+    def report(self, line: int, kind: str, messages: list[str], **extra) -> None:
+        self.reports.append({"line": line, "kind": kind, "messages": messages, **extra})
+
+    def process(self, line: int, cells: list[str]) -> None:
+        values, errors = self.clean(cells)
+        if errors:
+            self.invalid += 1
+            self.report(line, "error", errors)
+            return
+        keys = self.duplicate_keys(values)
+        policy = self.job.on_duplicate
+        instance = self.target.model()
+        earlier = next((self.seen[key] for key in keys if key in self.seen), None)
+        if earlier is not None:
+            message = _("Repeats line %(line)d of this file.") % {"line": earlier[0]}
+            record_url = ""
+        else:
+            match = self.find_existing(keys, values)
+            if match is not None:
+                record, matched = match
+                what = {"email": _("e-mail"), "phone": _("phone"), "name": _("name")}[matched]
+                message = _("Same %(what)s as the existing record “%(record)s”.") % {
+                    "what": what,
+                    "record": record,
+                }
+                record_url = record.get_absolute_url()
+                earlier = (0, record)
+        if earlier is not None:
+            self.report(line, "duplicate", [message], action=policy, record_url=record_url)
+            if policy == ImportJob.OnDuplicate.SKIP:
+                self.skipped += 1
+                return
+            if policy == ImportJob.OnDuplicate.UPDATE:
+                instance = type(earlier[1])._default_manager.get(pk=earlier[1].pk)
+        updating = instance.pk is not None
+        try:
+            with transaction.atomic():
+                record = self.save(instance, values)
+        except ValidationError as exc:
+            self.invalid += 1
+            self.reports = [r for r in self.reports if r["line"] != line]
+            self.report(line, "error", self._messages(exc))
+            return
+        except ConflictError as exc:
+            self.invalid += 1
+            self.report(line, "error", [str(exc)])
+            return
+        if isinstance(record, Contact) and record.account_id:
+            account = record.account
+            if getattr(account, "_created_by_import", False):
+                account._created_by_import = False
+                self.new_accounts += 1
+            self.accounts[name_key(account.name)] = account
+        if updating:
+            self.updated += 1
+        else:
+            self.created += 1
+        for key in keys:
+            self.seen.setdefault(key, (line, record))
+
+    def _messages(self, exc: ValidationError) -> list[str]:
+        if not hasattr(exc, "error_dict"):
+            return list(exc.messages)
+        messages = []
+        for name, errors in exc.message_dict.items():
+            header = self.header_of.get(name) or self.header_of.get(f"cf_{name}")
+            if header is None and name in ("family_name", "given_name"):
+                header = self.header_of.get("full_name")
+            if header is None and name != NON_FIELD_ERRORS:
+                try:
+                    header = str(self.target.model._meta.get_field(name).verbose_name)
+                except FieldDoesNotExist:  # a custom field's key
+                    header = name
+            messages.extend(f"{header}: {e}" if header else e for e in errors)
+        return messages
