@@ -8,16 +8,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 
 from allyance.core.imports import (
     import_job_configure,
     import_job_create,
+    import_job_progress,
     import_job_start,
     read_table,
     split_full_name,
     target_for,
 )
+from allyance.core.imports.progress import ProgressReporter
 from allyance.core.models import AuditEntry, CustomField, ImportJob, Role
 from allyance.customers.models import Account, Contact
 from tests.factories import AccountFactory, ContactFactory, UserFactory
@@ -104,7 +107,7 @@ def test_chinese_headers_map_to_fields_and_full_name_is_split(rep):
     # Both rows name the same company: one account is created and both contacts link to it.
     assert Account.objects.filter(name="华东机械有限公司").count() == 1
     assert ouyang.account == wang.account
-    assert "1" in job.message  # "1 new accounts for the contacts' companies"
+    assert "New accounts for the contacts' companies: 1." in job.message
 
 
 def test_traditional_chinese_headers_in_big5(rep):
@@ -203,7 +206,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(rep):
 
 
 def test_line_numbers_count_lines_of_multi_line_cells(rep):
-    data = 'Family name,Notes,Mobile\nLi,"two\nlines",13800000001\nWang,,bad\n'.encode()
+    data = b'Family name,Notes,Mobile\nLi,"two\nlines",13800000001\nWang,,bad\n'
     job = preview(rep, data)
     assert bad_lines(job) == [4]  # the header is line 1, Li's row lines 2–3
 
@@ -438,7 +441,9 @@ def test_header_synonyms_cover_both_chinese_scripts():
         ("姓名", "full_name"),
         ("E-mail (required)", "email"),
     ]:
-        table = read_table(f"{header}\nx\n".encode(), file_name="x.csv", encoding="", target=contacts)
+        table = read_table(
+            f"{header}\nx\n".encode(), file_name="x.csv", encoding="", target=contacts
+        )
         from allyance.core.imports import suggest_mapping
 
         assert suggest_mapping(table.headers, contacts) == {"0": field}, header
@@ -468,6 +473,21 @@ def test_large_file_is_queued_and_run_by_the_database_worker(settings, rep):
     assert job.status == ImportJob.Status.DONE, job.message
     assert (job.created_count, job.processed_rows) == (5, 5)
     assert Account.objects.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_while_the_import_transaction_is_still_open(rep):
+    job = import_job_create(by=rep, target="contacts", upload=upload("姓名\n张三\n".encode()))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    job.refresh_from_db()
+    reporter = ProgressReporter(job)
+    try:
+        with transaction.atomic():
+            reporter.report(7)
+            # What the progress page reads: committed data (PostgreSQL) or the file (SQLite).
+            assert import_job_progress(ImportJob.objects.get(pk=job.pk)) == 7
+    finally:
+        reporter.close()
 
 
 def test_a_queued_task_that_already_ran_does_nothing(settings, rep):
@@ -523,7 +543,12 @@ def test_mapping_errors_show_beside_the_column(client, rep):
     job = preview(rep, "姓名,手机\n张三,13800000001\n".encode())
     response = client.post(
         reverse("core:import-detail", args=[job.pk]),
-        {"column_0": "mobile", "column_1": "mobile", "encoding": job.encoding, "on_duplicate": "skip"},
+        {
+            "column_0": "mobile",
+            "column_1": "mobile",
+            "encoding": job.encoding,
+            "on_duplicate": "skip",
+        },
     )
     assert response.status_code == 200
     assert 'data-field-error="column_1"' in response.content.decode()
@@ -561,7 +586,11 @@ def test_bad_upload_shows_an_error_beside_the_file_field(client, rep):
     client.force_login(rep)
     response = client.post(
         reverse("core:import-new"),
-        {"file": upload(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.xls"), "target": "contacts", "on_duplicate": "skip"},
+        {
+            "file": upload(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.xls"),
+            "target": "contacts",
+            "on_duplicate": "skip",
+        },
     )
     assert response.status_code == 200
     assert 'data-field-error="file"' in response.content.decode()

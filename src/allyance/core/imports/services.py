@@ -161,8 +161,8 @@ def _execute(job: ImportJob, *, dry_run: bool) -> ImportJob:
             job.status = ImportJob.Status.PREVIEWED
             job.message = (
                 _(
-                    "Dry run: %(created)d to create, %(updated)d to update, %(skipped)d "
-                    "duplicates to skip, %(errors)d rows with errors."
+                    "Dry run — to create: %(created)d; to update: %(updated)d; duplicates to "
+                    "skip: %(skipped)d; bad rows: %(errors)d."
                 )
                 % counts
             )
@@ -171,7 +171,7 @@ def _execute(job: ImportJob, *, dry_run: bool) -> ImportJob:
             job.created_count = job.updated_count = 0
             job.message = (
                 _(
-                    "Nothing was imported: %(errors)d rows have errors. Correct the file, or "
+                    "Nothing was imported — bad rows: %(errors)d. Correct the file, or "
                     "choose to import the valid rows and skip the bad ones."
                 )
                 % counts
@@ -181,15 +181,16 @@ def _execute(job: ImportJob, *, dry_run: bool) -> ImportJob:
             job.finished_at = timezone.now()
             job.message = (
                 _(
-                    "Imported: %(created)d created, %(updated)d updated, %(skipped)d duplicates skipped."
+                    "Imported — created: %(created)d; updated: %(updated)d; duplicates "
+                    "skipped: %(skipped)d."
                 )
                 % counts
             )
             if run.invalid:
-                job.message += " " + _("%(errors)d bad rows were skipped.") % counts
+                job.message += " " + _("Bad rows skipped: %(errors)d.") % counts
         if run.new_accounts:
             job.message += " " + (
-                _("%(accounts)d new accounts for the contacts' companies.") % counts
+                _("New accounts for the contacts' companies: %(accounts)d.") % counts
             )
         job.save()
     return job
