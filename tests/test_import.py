@@ -538,6 +538,35 @@ def test_upload_preview_run_and_result_pages(client, rep):
     assert "3" in report.decode("utf-8-sig").splitlines()[1]
 
 
+def test_changing_the_encoding_on_the_mapping_page_reads_the_file_again(client, rep):
+    client.force_login(rep)
+    data = TRADITIONAL.encode("big5")
+    # The user forced the wrong encoding at upload: the headers come out as nonsense.
+    job = preview(rep, data, encoding="gb18030")
+    assert "account" not in job.mapping.values()
+    url = reverse("core:import-detail", args=[job.pk])
+    response = client.post(url, {"encoding": "big5", "on_duplicate": "skip"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.encoding == "big5"
+    assert {"account", "full_name", "mobile", "email"} <= set(job.mapping.values())
+    assert job.status == ImportJob.Status.PREVIEWED
+    page = client.get(url).content.decode()
+    assert "臺灣精密機械股份有限公司" in page
+
+
+def test_an_encoding_that_cannot_read_the_file_is_an_error_on_the_page(client, rep):
+    client.force_login(rep)
+    job = preview(rep, TRADITIONAL.encode("big5"))
+    response = client.post(
+        reverse("core:import-detail", args=[job.pk]), {"encoding": "utf-8", "on_duplicate": "skip"}
+    )
+    assert response.status_code == 200
+    assert "cannot be read as utf-8" in response.content.decode()
+    job.refresh_from_db()
+    assert job.encoding == "big5"
+
+
 def test_mapping_errors_show_beside_the_column(client, rep):
     client.force_login(rep)
     job = preview(rep, "姓名,手机\n张三,13800000001\n".encode())

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from allyance.activities.api import ActivityViewSet
 from allyance.core import api_views as core_api
 from allyance.core import views as core_views
+from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
 
 router = DefaultRouter()
@@ -19,6 +20,7 @@ router.register("users", core_api.UserViewSet, basename="user")
 router.register("teams", core_api.TeamViewSet, basename="team")
 router.register("territories", core_api.TerritoryViewSet, basename="territory")
 router.register("tokens", core_api.TokenViewSet, basename="token")
+router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

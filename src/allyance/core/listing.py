@@ -13,6 +13,7 @@ from rest_framework.request import Request
 
 from allyance.core.api import users_assignable_by
 from allyance.core.api_support import CursorPagination
+from allyance.core.custom_fields import custom_filter_form
 from allyance.core.models import User
 from allyance.core.services import records_add_tag, records_assign_owner, records_delete
 
@@ -45,6 +46,7 @@ class RecordList:
         filterset = self.filterset_class(request.GET, queryset=self.selector(request.user))
         filterset.request = request
         queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        queryset = custom_filter_form(request, queryset.model).filter(queryset)
         query = request.GET.get("q", "").strip()
         if query:
             from allyance.core.search import search_queryset
@@ -80,6 +82,7 @@ class RecordList:
             if "assign_owner" in self.bulk_actions
             else [],
             "query_string": request.GET.urlencode(),
+            "custom_filter_form": custom_filter_form(request, queryset.model),
             **self.extra_context,
         }
         if request.htmx and request.htmx.target == "record-table":

@@ -1,12 +1,32 @@
 from django.urls import path
 
 import allyance.core.views_transfer as views_transfer
-from allyance.core import views, views_admin
+from allyance.core import views, views_admin, views_custom_fields
 
 app_name = "core"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path(
+        "manage/custom-fields/",
+        views_custom_fields.custom_field_list,
+        name="custom-field-list",
+    ),
+    path(
+        "manage/custom-fields/new/",
+        views_custom_fields.custom_field_create,
+        name="custom-field-create",
+    ),
+    path(
+        "manage/custom-fields/<int:pk>/edit/",
+        views_custom_fields.custom_field_edit,
+        name="custom-field-edit",
+    ),
+    path(
+        "manage/custom-fields/<int:pk>/delete/",
+        views_custom_fields.custom_field_delete_page,
+        name="custom-field-delete",
+    ),
     path("profile/", views.profile, name="profile"),
     path("imports/new/", views_transfer.import_new, name="import-new"),
     path("imports/<int:pk>/", views_transfer.import_detail, name="import-detail"),

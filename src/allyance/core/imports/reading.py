@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -108,20 +107,22 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    """The first sheet's rows. A damaged or hostile workbook can make the parser raise
+    almost anything (zip, XML, defusedxml errors), so every failure is the same answer."""
+    rows = []
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        try:
+            sheet = workbook.worksheets[0]
+            for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+                rows.append((line, [_cell_text(value) for value in values]))
+                if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                    break
+        finally:
+            workbook.close()
+    except Exception as exc:
         raise ValidationError(_("This file cannot be read as an Excel workbook.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            rows.append((line, [_cell_text(value) for value in values]))
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                break
-        return rows
-    finally:
-        workbook.close()
+    return rows
 
 
 def _build_table(rows: list[tuple[int, list[str]]], fields: list[ImportField]) -> Table:

@@ -89,8 +89,9 @@ def import_job_configure(
         raise ValidationError(_("This import can no longer be changed."))
     target = target_for(job.target)
     if encoding != job.encoding:
-        job.encoding = encoding
-        table = read_job_table(job)
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        table = read_table(data, file_name=job.original_name, encoding=encoding, target=target)
         job.encoding = table.encoding
         mapping = suggest_mapping(table.headers, target)
         job.total_rows = len(table.rows)
