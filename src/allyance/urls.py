@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from allyance.activities.api import ActivityViewSet
 from allyance.core import api_views as core_api
 from allyance.core import views as core_views
+from allyance.core.api_attachments import AttachmentViewSet
 from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
 
@@ -20,6 +21,7 @@ router.register("users", core_api.UserViewSet, basename="user")
 router.register("teams", core_api.TeamViewSet, basename="team")
 router.register("territories", core_api.TerritoryViewSet, basename="territory")
 router.register("tokens", core_api.TokenViewSet, basename="token")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 
 urlpatterns = [

@@ -362,6 +362,8 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
+    audited = True
+
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")

@@ -1,12 +1,27 @@
 from django.urls import path
 
 import allyance.core.views_transfer as views_transfer
-from allyance.core import views, views_admin, views_custom_fields
+from allyance.core import views, views_admin, views_attachments, views_custom_fields
 
 app_name = "core"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path(
+        "attachments/upload/<str:target_type>/<int:target_id>/",
+        views_attachments.attachment_upload,
+        name="attachment-upload",
+    ),
+    path(
+        "attachments/<int:pk>/download/",
+        views_attachments.attachment_download,
+        name="attachment-download",
+    ),
+    path(
+        "attachments/<int:pk>/delete/",
+        views_attachments.attachment_delete_page,
+        name="attachment-delete",
+    ),
     path(
         "manage/custom-fields/",
         views_custom_fields.custom_field_list,
