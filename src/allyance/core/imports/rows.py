@@ -331,14 +331,12 @@ class ImportPass:
         try:
             with transaction.atomic():
                 record = self.save(instance, values)
-        except ValidationError as exc:
+        except (ValidationError, ConflictError) as exc:
+            # A bad row is reported as bad, not also as a duplicate.
             self.invalid += 1
             self.reports = [r for r in self.reports if r["line"] != line]
-            self.report(line, "error", self._messages(exc))
-            return
-        except ConflictError as exc:
-            self.invalid += 1
-            self.report(line, "error", [str(exc)])
+            messages = self._messages(exc) if isinstance(exc, ValidationError) else [str(exc)]
+            self.report(line, "error", messages)
             return
         if isinstance(record, Contact) and record.account_id:
             account = record.account
