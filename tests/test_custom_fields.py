@@ -455,13 +455,24 @@ def test_api_custom_fields_that_are_not_an_object_are_a_400(api, rep, all_types,
     assert "custom_fields" in response.json()
 
 
-def test_api_required_custom_field_on_create(api, rep):
+@pytest.mark.parametrize("payload", [{"custom_fields": {}}, {}])
+def test_api_required_custom_field_on_create(api, rep, payload):
     define(name="region", required=True)
-    response = api(rep).post(
-        "/api/v1/accounts/", {"name": "No region", "custom_fields": {}}, format="json"
-    )
+    client = api(rep)
+    response = client.post("/api/v1/accounts/", {"name": "No region", **payload}, format="json")
     assert response.status_code == 400
     assert "region" in response.json()["custom_fields"]
+    created = client.post(
+        "/api/v1/accounts/",
+        {"name": "East", "custom_fields": {"region": "East"}},
+        format="json",
+    )
+    assert created.status_code == 201
+    # Later updates need not repeat it, and a full update keeps it.
+    account_id = created.json()["id"]
+    assert client.patch(f"/api/v1/accounts/{account_id}/", {"city": "Nanjing"}).status_code == 200
+    assert client.put(f"/api/v1/accounts/{account_id}/", {"name": "East"}).status_code == 200
+    assert Account.objects.get(pk=account_id).custom_fields == {"region": "East"}
 
 
 # --- Defining custom fields: administration pages and API ---------------------------------

@@ -55,7 +55,8 @@ class BusinessRecordSerializer(
     organisation = serializers.PrimaryKeyRelatedField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
-    custom_fields = serializers.JSONField(required=False)
+    # The default makes a create without `custom_fields` still check the required ones.
+    custom_fields = serializers.JSONField(required=False, default=dict)
 
     def get_fields(self):
         fields = super().get_fields()
