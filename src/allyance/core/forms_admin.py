@@ -112,11 +112,15 @@ class UserForm(StyledFormMixin, forms.ModelForm):
         creating = self.instance.pk is None
         if creating:
             self.fields["password"].required = True
-            self.fields["password"].help_text = _("The user can change it after logging in.")
+            self.fields["password"].help_text = _(
+                "At least 8 characters, not a common password and not like the user name."
+            )
         else:
             self.fields["password"].help_text = _("Leave empty to keep the current password.")
         if manager.is_admin:
             self.fields["organisation"].queryset = Organisation.objects.order_by("kind", "name")
+            if creating and not self.is_bound:
+                self.initial.setdefault("organisation", Organisation.company().pk)
             account = self.fields["customer_account"]
             account.label = _("Customer account number")
             account.help_text = _(
