@@ -449,3 +449,11 @@ def test_unknown_ids_are_404_not_errors(client, api, rep):
     assert client.post("/attachments/upload/planet/1/", {}).status_code == 404
     assert client.post("/attachments/upload/account/99999999999999999999/", {}).status_code == 404
     assert api(rep).get("/api/v1/attachments/99999999999999999999/").status_code == 404
+
+
+def test_files_of_a_deleted_record_are_hidden_except_from_see_all_roles(api, rep, admin_user):
+    account = AccountFactory(owner=rep)
+    attachment = attachment_add(target=account, uploaded_file=upload("a.pdf", PDF), by=rep)
+    account.delete()
+    assert api(rep).get(f"/api/v1/attachments/{attachment.pk}/").status_code == 404
+    assert api(admin_user).delete(f"/api/v1/attachments/{attachment.pk}/").status_code == 204

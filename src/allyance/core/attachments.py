@@ -199,10 +199,19 @@ def may_delete(user: User, attachment: Attachment) -> bool:
     return not user.is_customer or attachment.uploaded_by_id == user.pk
 
 
+def _target_visible(user: User, attachment: Attachment) -> bool:
+    """The attachment's record is visible to `user`; a file whose record is gone only to
+    those who see every record of its type (as `attachments_visible_to` lists it)."""
+    target = attachment.target
+    if target is not None:
+        return can_see(user, target)
+    model = attachment.content_type.model_class()
+    return model is not None and visibility_filter(user, model) is None
+
+
 def attachment_delete(*, attachment: Attachment, by: User) -> None:
     """Delete an attachment and, once the transaction commits, its stored file (audited)."""
-    target = attachment.target
-    if target is None or not can_see(by, target) or not may_delete(by, attachment):
+    if not _target_visible(by, attachment) or not may_delete(by, attachment):
         raise PermissionDenied(_("You cannot delete this file."))
     storage, stored_name = attachment.file.storage, attachment.file.name
     with audit.acting_as(by), transaction.atomic():
