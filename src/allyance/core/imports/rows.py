@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -21,6 +24,7 @@ from allyance.core.exceptions import ConflictError
 from allyance.core.imports.reading import Table
 from allyance.core.imports.targets import TARGETS, ImportField, split_full_name, target_for
 from allyance.core.models import CustomField, ImportJob, Tag, User
+from allyance.core.names import display_name
 from allyance.core.normalise import email_normalised, name_key, phone_e164
 from allyance.customers.models import Account, Contact
 from allyance.customers.services import account_save
@@ -60,6 +64,10 @@ def _country_index() -> dict[str, str]:
     return index
 
 
+def _chunks(items: list, size: int = 500) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
 def _parse_date(text: str) -> str | None:
     cleaned = re.sub(r"[年月/.]", "-", text.strip()).rstrip("日").split(" ")[0].split("T")[0]
     try:
@@ -88,6 +96,10 @@ class ImportPass:
         self.owners: dict[str, User | None] = {}
         self.accounts: dict[str, Account] = {}
         self.seen: dict[tuple[str, str], tuple[int, models.Model]] = {}
+        self.existing: dict[tuple[str, str], tuple[int, str]] = {}
+        self.required_custom_fields = any(
+            f.custom.required for f in self.fields.values() if f.custom is not None
+        )
         self.reports: list[dict] = []
         self.created = self.updated = self.skipped = self.invalid = self.new_accounts = 0
 
@@ -214,40 +226,62 @@ class ImportPass:
             keys.append(("name", name_key(values["name"])))
         return keys
 
-    def find_existing(self, keys: list[tuple[str, str]], values: dict) -> tuple[Any, str] | None:
-        """The visible record this row repeats, and what matched; e-mail beats phone beats name."""
-        emails = [key for kind, key in keys if kind == "email"]
-        phones = [key for kind, key in keys if kind == "phone"]
-        condition = Q(pk__in=[])
-        if emails:
-            for name in self.target.email_fields:
-                condition |= Q(**{f"{name}__in": emails})
-        if phones:
-            for name in self.target.phone_fields:
-                condition |= Q(**{f"{name}__in": phones})
-        if self.target.model is Contact and values.get("family_name"):
-            company = values.get("account", "")
-            condition |= Q(
-                family_name__iexact=values["family_name"],
-                given_name__iexact=values.get("given_name", ""),
-                **({"account__name__iexact": company} if company else {"account__isnull": True}),
-            )
-        elif self.target.model is Account and values.get("name"):
-            condition |= Q(name__iexact=values["name"])
-        candidates = list(self.target.visible(self.user).filter(condition)[:20])
-        for kind in ("email", "phone", "name"):
-            wanted = {key for k, key in keys if k == kind}
-            for record in candidates:
-                if wanted & {key for k, key in self.duplicate_keys(self._values_of(record))}:
-                    return record, kind
-        return None
+    def load_existing(self, rows: list[dict]) -> None:
+        """Index the visible records the rows could repeat, a few queries for the whole file.
 
-    def _values_of(self, record: models.Model) -> dict:
-        names = (*self.target.email_fields, *self.target.phone_fields, "name", "family_name")
-        values = {name: getattr(record, name, "") or "" for name in (*names, "given_name")}
-        if isinstance(record, Contact):
-            values["account"] = record.account.name if record.account_id else ""
-        return values
+        Newest first, so a key shared by several records points at the most recent one.
+        """
+        emails, phones, people, names = set(), set(), set(), set()
+        for values in rows:
+            for kind, key in self.duplicate_keys(values):
+                if kind == "email":
+                    emails.add(key)
+                elif kind == "phone":
+                    phones.add(key)
+            if self.target.model is Contact and values.get("family_name"):
+                people.add((values["family_name"].lower(), values.get("given_name", "").lower()))
+            elif self.target.model is Account and values.get("name"):
+                names.add(values["name"].lower())
+        is_contact = self.target.model is Contact
+        columns = ["pk", *self.target.email_fields, *self.target.phone_fields]
+        columns += ["family_name", "given_name", "account__name"] if is_contact else ["name"]
+        lowered = (
+            {"family_lower": Lower("family_name"), "given_lower": Lower("given_name")}
+            if is_contact
+            else {"name_lower": Lower("name")}
+        )
+        visible = self.target.visible(self.user).annotate(**lowered).order_by("-updated_at", "-pk")
+        conditions = []
+        for chunk in _chunks(sorted(emails)):
+            conditions += [Q(**{f"{name}__in": chunk}) for name in self.target.email_fields]
+        for chunk in _chunks(sorted(phones)):
+            conditions += [Q(**{f"{name}__in": chunk}) for name in self.target.phone_fields]
+        for chunk in _chunks(sorted(people), size=200):
+            conditions.append(
+                reduce(or_, (Q(family_lower=family, given_lower=given) for family, given in chunk))
+            )
+        for chunk in _chunks(sorted(names)):
+            conditions.append(Q(name_lower__in=chunk))
+        for condition in conditions:
+            for record in visible.filter(condition).values(*columns):
+                record = {name: value or "" for name, value in record.items()}
+                record["account"] = record.pop("account__name", "")
+                label = (
+                    display_name(family=record["family_name"], given=record["given_name"])
+                    if is_contact
+                    else record["name"]
+                )
+                for key in self.duplicate_keys(record):
+                    self.existing.setdefault(key, (record["pk"], label))
+
+    def find_existing(self, keys: list[tuple[str, str]]) -> tuple[int, str, str] | None:
+        """(id, label, what matched) of the visible record this row repeats; e-mail beats
+        phone beats name."""
+        for kind in ("email", "phone", "name"):
+            for key in keys:
+                if key[0] == kind and key in self.existing:
+                    return (*self.existing[key], kind)
+        return None
 
     # Saving.
 
@@ -259,7 +293,7 @@ class ImportPass:
         for name, value in values.items():
             setattr(instance, name, value)
         creating = instance.pk is None
-        if custom or creating:
+        if custom or (creating and self.required_custom_fields):
             instance.custom_fields = clean_custom_values(
                 self.target.model, custom, existing=None if creating else instance.custom_fields
             )
@@ -296,8 +330,8 @@ class ImportPass:
     def report(self, line: int, kind: str, messages: list[str], **extra) -> None:
         self.reports.append({"line": line, "kind": kind, "messages": messages, **extra})
 
-    def process(self, line: int, cells: list[str]) -> None:
-        values, errors = self.clean(cells)
+    def process(self, line: int, values: dict, errors: list[str]) -> None:
+        """Save one cleaned row, or skip it, or report it; `errors` are its cleaning errors."""
         if errors:
             self.invalid += 1
             self.report(line, "error", errors)
@@ -310,16 +344,16 @@ class ImportPass:
             message = _("Repeats line %(line)d of this file.") % {"line": earlier[0]}
             record_url = ""
         else:
-            match = self.find_existing(keys, values)
+            match = self.find_existing(keys)
             if match is not None:
-                record, matched = match
+                pk, label, matched = match
                 what = {"email": _("e-mail"), "phone": _("phone"), "name": _("name")}[matched]
                 message = _("Same %(what)s as the existing record “%(record)s”.") % {
                     "what": what,
-                    "record": record,
+                    "record": label,
                 }
-                record_url = record.get_absolute_url()
-                earlier = (0, record)
+                record_url = self.target.model(pk=pk).get_absolute_url()
+                earlier = (0, self.target.model(pk=pk))
         if earlier is not None:
             self.report(line, "duplicate", [message], action=policy, record_url=record_url)
             if policy == ImportJob.OnDuplicate.SKIP:

@@ -27,6 +27,10 @@ from allyance.core.models import ImportJob, User
 
 logger = logging.getLogger(__name__)
 
+# Files up to this many rows are checked and imported within the request (a few seconds);
+# larger ones go to the background worker. Settings may override it (IMPORT_INLINE_MAX_ROWS).
+INLINE_MAX_ROWS = 500
+
 
 def import_jobs_of(user: User) -> QuerySet[ImportJob]:
     """A user sees only their own imports."""
@@ -110,15 +114,18 @@ def import_job_configure(
 
 
 def _process(job: ImportJob, *, dry_run: bool) -> ImportPass:
-    """Run every row through the save services in one transaction; roll back a dry run,
-    and a real run with bad rows unless the user chose to skip them."""
+    """Clean every row, look up the records they may repeat, then save the rows through the
+    services in one transaction; roll back a dry run, and a real run with bad rows unless
+    the user chose to skip them."""
     table = read_job_table(job)
     run = ImportPass(job, table)
+    cleaned = [(line, *run.clean(cells)) for line, cells in table.rows]
+    run.load_existing([values for _line, values, errors in cleaned if not errors])
     progress = ProgressReporter(job)
     try:
         with audit.acting_as(job.created_by), transaction.atomic():
-            for processed, (line, cells) in enumerate(table.rows, start=1):
-                run.process(line, cells)
+            for processed, (line, values, errors) in enumerate(cleaned, start=1):
+                run.process(line, values, errors)
                 progress.report(processed)
             if dry_run or (run.invalid and not job.skip_invalid_rows):
                 transaction.set_rollback(True)
@@ -217,7 +224,7 @@ def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
     """Preview or run now when the file is small, else queue it for the background worker."""
     if not dry_run and job.status != ImportJob.Status.PREVIEWED:
         raise ValidationError(_("Preview the import before running it."))
-    if job.total_rows <= getattr(settings, "IMPORT_INLINE_MAX_ROWS", 2000):
+    if job.total_rows <= getattr(settings, "IMPORT_INLINE_MAX_ROWS", INLINE_MAX_ROWS):
         return import_job_preview(job=job) if dry_run else import_job_run(job=job)
     from allyance.core import tasks
 
