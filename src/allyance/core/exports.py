@@ -92,6 +92,7 @@ def _records(target: Target, queryset: QuerySet) -> Iterator:
 
 
 def export_file_name(target: Target, extension: str) -> str:
+    """`contacts-2026-11-23.csv`: what and when, in the user's time zone."""
     return f"{target.key}-{timezone.localdate().isoformat()}.{extension}"
 
 

@@ -106,6 +106,7 @@ class ImportPass:
     # Cells → values.
 
     def clean(self, cells: list[str]) -> tuple[dict[str, Any], list[str]]:
+        """A row's mapped cells as field values, and what is wrong with them (by column)."""
         values: dict[str, Any] = {}
         errors: list[str] = []
         for position, import_field, header in self.columns:
@@ -206,6 +207,8 @@ class ImportPass:
     # Duplicates.
 
     def duplicate_keys(self, values: dict) -> list[tuple[str, str]]:
+        """What makes two records the same: normalised e-mails and phones, and the name
+        (a contact's with its company)."""
         keys = []
         for name in self.target.email_fields:
             try:

@@ -273,4 +273,5 @@ def import_job_columns(job: ImportJob, table: Table) -> list[tuple[str, str]]:
 
 
 def field_choices(target: Target) -> list[tuple[str, str]]:
+    """(name, label) of every field a column can be imported as."""
     return [(f.name, str(f.label)) for f in target.import_fields()]

@@ -94,6 +94,7 @@ class Target:
         return [*self.fields, *custom]
 
     def visible(self, user: User) -> QuerySet:
+        """The target's records `user` may see: its selector, so the visibility gate."""
         return import_string(self.selector)(user)
 
 
