@@ -91,3 +91,23 @@ def test_inactive_user_sees_nothing(admin_user):
     AccountFactory(name="one")
     admin_user.is_active = False
     assert visible_names(admin_user) == set()
+
+
+def test_list_filters_never_name_another_partners_records_or_users(
+    client, partner_a_user, partner_b_user
+):
+    theirs = AccountFactory(name="Secret B Holdings", organisation=partner_b_user.organisation)
+    ContactFactory(family_name="Hidden", account=theirs, organisation=partner_b_user.organisation)
+    client.force_login(partner_a_user)
+    for url in ("/accounts/", "/contacts/", "/activities/"):
+        page = client.get(url).content.decode()
+        assert "Secret B Holdings" not in page, url
+        assert partner_b_user.username not in page and partner_b_user.last_name not in page, url
+
+
+def test_filtering_by_an_invisible_account_id_shows_nothing(client, partner_a_user, partner_b_user):
+    theirs = AccountFactory(organisation=partner_b_user.organisation)
+    ContactFactory(family_name="Hidden", account=theirs, organisation=partner_b_user.organisation)
+    client.force_login(partner_a_user)
+    page = client.get("/contacts/", {"account": theirs.pk}).content.decode()
+    assert "Hidden" not in page

@@ -6,6 +6,32 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 
+def scope_choice_fields(fields, user) -> None:
+    """Narrow every choice field's queryset to what `user` may see (forms and list filters).
+
+    Without this a select box would list, say, every account in the system by name.
+    """
+    from allyance.core import selectors
+    from allyance.core.api import users_assignable_by
+    from allyance.core.models import BusinessModel, Organisation, Team, Territory, User
+    from allyance.core.visibility import visible_to
+
+    scoped = {
+        User: users_assignable_by,
+        Territory: selectors.territories_visible_to,
+        Team: selectors.teams_visible_to,
+        Organisation: selectors.organisations_visible_to,
+    }
+    for field in fields:
+        queryset = getattr(field, "queryset", None)
+        if queryset is None:
+            continue
+        if issubclass(queryset.model, BusinessModel):
+            field.queryset = visible_to(user, queryset)
+        elif queryset.model in scoped:
+            field.queryset = scoped[queryset.model](user) & queryset
+
+
 class StyledFormMixin:
     """Give every widget the Tabler/Bootstrap class it needs and mark errors."""
 
@@ -54,20 +80,8 @@ class VersionedModelForm(StyledFormMixin, forms.ModelForm):
 
     def scope_choices(self) -> None:
         """Offer only related records the user may see, and users they may assign."""
-        from allyance.core.api import users_assignable_by
-        from allyance.core.models import BusinessModel, User
-        from allyance.core.visibility import visible_to
-
-        if self.user is None:
-            return
-        for field in self.fields.values():
-            queryset = getattr(field, "queryset", None)
-            if queryset is None:
-                continue
-            if issubclass(queryset.model, BusinessModel):
-                field.queryset = visible_to(self.user, queryset)
-            elif queryset.model is User:
-                field.queryset = users_assignable_by(self.user)
+        if self.user is not None:
+            scope_choice_fields(self.fields.values(), self.user)
 
     def save_m2m_for(self, record) -> None:
         """Save many-to-many fields after the service has saved the record."""

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from allyance.core.api import users_assignable_by
 from allyance.core.api_support import CursorPagination
 from allyance.core.custom_fields import custom_filter_form
+from allyance.core.forms import scope_choice_fields
 from allyance.core.models import User
 from allyance.core.services import records_add_tag, records_assign_owner, records_delete
 
@@ -45,6 +46,7 @@ class RecordList:
     def queryset(self, request: HttpRequest):
         filterset = self.filterset_class(request.GET, queryset=self.selector(request.user))
         filterset.request = request
+        scope_choice_fields(filterset.form.fields.values(), request.user)
         queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
         queryset = custom_filter_form(request, queryset.model).filter(queryset)
         query = request.GET.get("q", "").strip()
