@@ -451,9 +451,35 @@ def test_unknown_ids_are_404_not_errors(client, api, rep):
     assert api(rep).get("/api/v1/attachments/99999999999999999999/").status_code == 404
 
 
-def test_files_of_a_deleted_record_are_hidden_except_from_see_all_roles(api, rep, admin_user):
+def test_files_of_a_deleted_record_go_with_it(api, rep, admin_user):
     account = AccountFactory(owner=rep)
     attachment = attachment_add(target=account, uploaded_file=upload("a.pdf", PDF), by=rep)
     account.delete()
-    assert api(rep).get(f"/api/v1/attachments/{attachment.pk}/").status_code == 404
-    assert api(admin_user).delete(f"/api/v1/attachments/{attachment.pk}/").status_code == 204
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
+    assert api(admin_user).get(f"/api/v1/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_deleting_a_record_deletes_its_attachments_and_files_also_by_cascade(
+    rep, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from allyance.core.services import record_delete
+
+    account = AccountFactory(owner=rep)
+    activity = ActivityFactory(account=account, owner=rep)
+    stored = []
+    for target in (account, activity):
+        attachment = Attachment.objects.create(
+            target=target,
+            file=ContentFile(b"%PDF-1.4 offer", name="offer.pdf"),
+            name="offer.pdf",
+            size=14,
+            mime_type="application/pdf",
+            uploaded_by=rep,
+        )
+        stored.append(attachment.file.path)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_delete(instance=account, by=rep)
+    assert not Attachment.objects.exists()
+    assert not any(Path(path).exists() for path in stored)

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from allyance.core import audit
+        from allyance.core import attachments, audit
 
         audit.connect_signals()
+        attachments.connect_signals()

@@ -25,6 +25,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import CharField, Model, Q, QuerySet
 from django.db.models.functions import Cast
+from django.db.models.signals import post_delete
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -262,3 +263,27 @@ def attachment_download_response(attachment: Attachment) -> FileResponse:
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def attachments_delete_for(*, target: Model) -> int:
+    """Delete the attachments of a record that is being deleted, and their files on commit."""
+    attachments = list(
+        Attachment.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(target)), object_id=str(target.pk)
+        )
+    )
+    for attachment in attachments:
+        storage, stored_name = attachment.file.storage, attachment.file.name
+        attachment.delete()
+        transaction.on_commit(lambda s=storage, n=stored_name: s.delete(n))
+    return len(attachments)
+
+
+def _on_record_deleted(sender, instance, **kwargs) -> None:
+    if issubclass(sender, BusinessModel):
+        attachments_delete_for(target=instance)
+
+
+def connect_signals() -> None:
+    """Files go with their record, also when it is deleted by a cascade (an account's activities)."""
+    post_delete.connect(_on_record_deleted, dispatch_uid="attachments_follow_record")
