@@ -46,3 +46,27 @@ def test_account_page_shows_tag_change_in_timeline(client, rep):
     client.force_login(rep)
     page = client.get(account.get_absolute_url()).content.decode()
     assert "added: VIP" in page
+
+
+def test_custom_field_changes_show_by_label(rep):
+    from django.contrib.contenttypes.models import ContentType
+
+    from allyance.core.models import CustomField
+    from allyance.customers.models import Account
+
+    CustomField.objects.create(
+        content_type=ContentType.objects.get_for_model(Account),
+        name="vip_level",
+        label="VIP level",
+        type=CustomField.Type.CHOICE,
+        choices=["gold", "silver"],
+    )
+    with acting_as(rep):
+        account = AccountFactory(owner=rep, custom_fields={"vip_level": "silver"})
+        account.custom_fields = {"vip_level": "gold"}
+        account.save()
+    items = timeline_for(account, activities=activities_visible_to(rep).none())
+    update = next(item for item in items if item.kind == "change" and item.item.action == "update")
+    assert [(c.label, c.before, c.after) for c in update.changes] == [
+        ("VIP level", "silver", "gold")
+    ]

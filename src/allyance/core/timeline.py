@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import ForeignKey, Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from allyance.core.custom_fields import fields_for, format_custom_value
 from allyance.core.models import Attachment, AuditEntry
 
 M2M_VERBS = {"added": _("added"), "removed": _("removed"), "cleared": _("cleared")}
@@ -57,10 +58,32 @@ def describe_changes(model: type[Model], entries: list[AuditEntry]) -> dict[int,
         choices = dict(model_field.flatchoices) if model_field.choices else None
         return choices.get(value, value) if choices else value
 
+    definitions = {d.name: d for d in fields_for(model)}
+
+    def custom_rows(change) -> list[FieldChange]:
+        before, after = (value if isinstance(value, dict) else {} for value in change)
+        rows = []
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) == after.get(key):
+                continue
+            definition = definitions.get(key)
+            if definition is None:
+                rows.append(FieldChange(key, before.get(key), after.get(key)))
+                continue
+            old, new = (
+                format_custom_value(definition, v) if v is not None else None
+                for v in (before.get(key), after.get(key))
+            )
+            rows.append(FieldChange(definition.label, old or None, new or None))
+        return rows
+
     described = {}
     for entry in entries:
         rows = []
         for name, change in entry.changes.items():
+            if name == "custom_fields" and isinstance(change, list) and len(change) == 2:
+                rows.extend(custom_rows(change))
+                continue
             model_field = by_attname.get(name)
             if model_field is None:
                 try:
