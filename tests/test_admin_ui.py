@@ -87,6 +87,8 @@ def test_overview_links_every_admin_page(admin):
         "core:admin-teams",
         "core:admin-territories",
         "core:admin-organisations",
+        "core:custom-field-list",
+        "api-docs",
     ):
         assert f'href="{reverse(name)}"' in html
 
