@@ -3,6 +3,8 @@
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from allyance.core.models import SearchEntry
 from allyance.core.search import global_search, index_records, search_queryset
@@ -145,6 +147,20 @@ def test_accents_do_not_matter(admin_user, people):
 @pytest.mark.parametrize("query", ["!!!", "@", "   -  "])
 def test_query_without_words_finds_nothing(admin_user, people, query):
     assert contacts_found(admin_user, query) == set()
+
+
+@pytest.mark.parametrize("query", ['"', "*", "AND", "NEAR(王", "'; --", "a:* & !b", "王 OR 李"])
+def test_query_syntax_of_the_database_is_not_exposed(api, admin_user, people, query):
+    response = api(admin_user).get("/api/v1/contacts/", {"q": query})
+    assert response.status_code == 200
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(max_size=40))
+def test_any_text_is_a_valid_query(admin_user, query):
+    list(search_queryset(contacts_visible_to(admin_user), query))
 
 
 def test_saving_a_contact_reindexes_it(admin_user, people):

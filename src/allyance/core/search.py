@@ -6,9 +6,9 @@ addresses and web domains cut at their punctuation, phone numbers as the digit
 strings people type. A query becomes, per space-separated term, a *phrase* of the
 same tokens (the last Latin/digit token a prefix), and the terms are ANDed:
 `欧阳` → "欧 阳", `wang@huadong` → "wang huadong*". SQLite answers it with FTS5
-MATCH, PostgreSQL with `to_tsvector('simple', document) @@ tsquery` on a GIN index.
-The match is a subquery of the caller's queryset, so the visibility gate and any
-filters stay with the database.
+MATCH, PostgreSQL with a stored `to_tsvector('simple', document) @@ tsquery` on a GIN
+index. The match is a subquery of the caller's queryset, so the visibility gate and
+any filters stay with the database.
 
 Modules add their records with one call, usually in their `AppConfig.ready()`:
 `search.register(Lead, document=lead_document)`.
@@ -26,14 +26,13 @@ from operator import or_
 from urllib.parse import urlsplit
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.db.utils import NotSupportedError
 
 from allyance.core.models import SearchEntry
-from allyance.core.normalise import phone_e164, phone_search_forms
 
 FTS_TABLE = "core_searchentry_fts"
 BATCH_SIZE = 1000
@@ -89,17 +88,18 @@ def phone_terms(value: str) -> list[str]:
     value = (value or "").strip()
     if not value:
         return []
-    try:
-        e164 = phone_e164(value)
-    except ValidationError:  # not a number phonenumbers understands: index its digits
-        digits = re.sub(r"\D", "", value)
+    digits = re.sub(r"\D", "", value)
+    try:  # parsed once here, not through normalise.phone_e164: imports index millions
+        number = phonenumbers.parse(value, getattr(settings, "DEFAULT_PHONE_REGION", "CN"))
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
         return [digits] if digits else []
-    forms = set(phone_search_forms(e164))
-    number = phonenumbers.parse(e164, None)
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    forms.add(re.sub(r"\D", "", national))
+    forms = {digits}
+    for style in (phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.NATIONAL):
+        forms.add(re.sub(r"\D", "", phonenumbers.format_number(number, style)))
     subscriber = str(number.national_number)
-    forms.update(subscriber[-size:] for size in range(SHORTEST_PHONE_PART, len(subscriber)))
+    forms.update(subscriber[-size:] for size in range(SHORTEST_PHONE_PART, len(subscriber) + 1))
     return sorted(forms)
 
 
@@ -186,13 +186,11 @@ class DocumentMatches(Func):
         return sql, (*params, fts5_query(self.phrases))
 
     def as_postgresql(self, compiler, connection, **extra):
-        document_sql, params = compiler.compile(self.source_expressions[1])
-        # The same expression as the GIN index, so the planner can use it.
-        sql = (
-            f"to_tsvector('simple'::regconfig, {document_sql}) "
-            "@@ to_tsquery('simple'::regconfig, %s)"
-        )
-        return sql, (*params, tsquery(self.phrases))
+        # `document_tsv`: to_tsvector('simple', document), a column only PostgreSQL has
+        # (migration 0003), with the GIN index.
+        table = compiler.quote_name_unless_alias(self.source_expressions[1].alias)
+        sql = f"{table}.document_tsv @@ to_tsquery('simple'::regconfig, %s)"
+        return sql, (tsquery(self.phrases),)
 
 
 # --- The registry ---------------------------------------------------------------------
@@ -312,6 +310,10 @@ def remove_stale_entries(model: type[Model]) -> int:
     return stale._raw_delete(stale.db)
 
 
+def _is_followed(sender: type[Model]) -> bool:
+    return any(sender in registration.follows for registration in _registry.values())
+
+
 def _dependents(sender: type[Model], pks: list[int]) -> Iterator[tuple[type[Model], list[int]]]:
     for registration in _registry.values():
         path = registration.follows.get(sender)
@@ -325,21 +327,22 @@ def _dependents(sender: type[Model], pks: list[int]) -> Iterator[tuple[type[Mode
 def _on_save(sender, instance, created, raw=False, **kwargs) -> None:
     if raw:  # fixtures: related rows may not be loaded yet; rebuild_search_index after loading
         return
+    followed = not created and _is_followed(sender)
     changed = True
     if sender in _registry:
-        before = (
-            None
-            if created
-            else SearchEntry.objects.filter(
-                content_type=_content_type(sender), object_id=instance.pk
+        before = None
+        if followed:
+            before = (
+                SearchEntry.objects.filter(
+                    content_type=_content_type(sender), object_id=instance.pk
+                )
+                .values_list("document", flat=True)
+                .first()
             )
-            .values_list("document", flat=True)
-            .first()
-        )
         document = _document(instance)
         _write(sender, {instance.pk: document})
         changed = before != document
-    if changed and not created:
+    if followed and changed:
         for model, pks in _dependents(sender, [instance.pk]):
             index_records(model, pks)
 

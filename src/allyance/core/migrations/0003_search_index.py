@@ -3,7 +3,8 @@
 SQLite: an FTS5 table with external content (`core_searchentry`), kept in step by
 triggers. A later migration that makes Django rebuild `core_searchentry` on SQLite
 drops these triggers with the old table and must create them again.
-PostgreSQL: a GIN index on `to_tsvector('simple', document)`.
+PostgreSQL: a stored column `document_tsv = to_tsvector('simple', document)` with a
+GIN index; Django does not know the column, `core.search` queries it.
 """
 
 import django.db.models.deletion
@@ -30,10 +31,19 @@ SQLITE_BACKWARDS = [
     "DROP TABLE IF EXISTS core_searchentry_fts",
 ]
 POSTGRESQL_FORWARDS = [
-    "CREATE INDEX core_searchentry_document_gin ON core_searchentry "
-    "USING gin (to_tsvector('simple'::regconfig, document))",
+    # A stored tsvector: matching and re-checking a phrase then reads it instead of
+    # parsing the document again (measured 3-6x faster than an expression index).
+    "ALTER TABLE core_searchentry ADD COLUMN document_tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, document)) STORED",
+    "CREATE INDEX core_searchentry_document_tsv ON core_searchentry USING gin (document_tsv)",
+    # Finer statistics, so the planner can tell a rare word (a phone number) from a
+    # common one (a surname) and picks the right plan.
+    "ALTER TABLE core_searchentry ALTER COLUMN document_tsv SET STATISTICS 1000",
 ]
-POSTGRESQL_BACKWARDS = ["DROP INDEX IF EXISTS core_searchentry_document_gin"]
+POSTGRESQL_BACKWARDS = [
+    "DROP INDEX IF EXISTS core_searchentry_document_tsv",
+    "ALTER TABLE core_searchentry DROP COLUMN IF EXISTS document_tsv",
+]
 
 
 def _run(statements_by_vendor):
