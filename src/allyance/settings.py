@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "allyance.core.api_support.RejectUnstorableTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -234,7 +235,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "allyance.core.api_support.SearchQueryFilter",
-        "rest_framework.filters.OrderingFilter",
+        "allyance.core.api_support.OrderingFilter",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "allyance.core.api_support.JSONParser",
+        "allyance.core.api_support.FormParser",
+        "allyance.core.api_support.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "allyance.core.api_support.CursorPagination",
     "PAGE_SIZE": 50,
