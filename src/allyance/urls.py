@@ -9,6 +9,7 @@ from allyance.activities.api import ActivityViewSet
 from allyance.core import api_views as core_api
 from allyance.core import views as core_views
 from allyance.core.api_attachments import AttachmentViewSet
+from allyance.core.api_audit import AuditEntryViewSet
 from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
 
@@ -23,6 +24,7 @@ router.register("territories", core_api.TerritoryViewSet, basename="territory")
 router.register("tokens", core_api.TokenViewSet, basename="token")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
+router.register("audit", AuditEntryViewSet, basename="audit")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

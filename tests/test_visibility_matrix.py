@@ -1,0 +1,260 @@
+"""The visibility matrix: a user of partner A sees none of partner B's rows on any API
+endpoint or list page, and cannot read, change or delete them by id.
+
+The endpoints come from the router and the list pages from the URL map, so a new module's
+endpoint or list page fails `test_the_matrix_knows_every_endpoint_and_list_page` until a
+row in `ROWS` says how to make a record that belongs to a partner.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from allyance.core.attachments import attachment_add
+from allyance.core.audit import snapshot
+from allyance.core.models import AuditEntry, CustomField, Role, User
+from allyance.customers.models import Account
+from allyance.urls import router
+from tests.factories import (
+    AccountFactory,
+    ActivityFactory,
+    ContactFactory,
+    OrganisationFactory,
+    TeamFactory,
+    TerritoryFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_PAGE_NAMESPACES = ("customers", "activities", "core")
+_serial = itertools.count()
+
+
+def marker() -> str:
+    """A word that appears on a page only if the row it names is shown."""
+    return f"mark{next(_serial):05d}zz"
+
+
+def _attachment(user: User):
+    account = AccountFactory(organisation=user.organisation, owner=user)
+    upload = SimpleUploadedFile(f"{marker()}.txt", b"quarterly numbers")
+    return attachment_add(target=account, uploaded_file=upload, by=user)
+
+
+def _audit_entry(user: User):
+    account = AccountFactory(organisation=user.organisation, owner=user, name=marker())
+    return AuditEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Account), object_id=str(account.pk)
+    )
+
+
+def _with_member(group, user: User):
+    group.members.add(user)
+    return group
+
+
+@dataclass(frozen=True)
+class Row:
+    """How to make a record that belongs to a partner user's organisation."""
+
+    make: Callable[[User], Model]
+    shown_as: Callable[[Model], str] = str  # the text a list page shows for the record
+    change: dict = field(default_factory=dict)  # a PATCH that a leak would let through
+    lookup: str = "pk"  # the attribute that is the id in API URLs
+    lookup_field: str = "id"  # …and its name in API responses
+    partners_see_own: bool = True  # False: company data that partners never see
+
+
+ROWS: dict[str, Row] = {
+    "accounts": Row(
+        make=lambda u: AccountFactory(organisation=u.organisation, owner=u, name=marker()),
+        change={"name": "hijacked"},
+    ),
+    "contacts": Row(
+        make=lambda u: ContactFactory(organisation=u.organisation, owner=u, family_name=marker()),
+        change={"family_name": "hijacked"},
+    ),
+    "activities": Row(
+        make=lambda u: ActivityFactory(organisation=u.organisation, owner=u, subject=marker()),
+        change={"subject": "hijacked"},
+    ),
+    "attachments": Row(make=_attachment, shown_as=lambda a: a.name),
+    "audit": Row(make=_audit_entry, shown_as=lambda e: e.object_repr),
+    "organisations": Row(make=lambda u: u.organisation, change={"name": "hijacked"}),
+    "users": Row(
+        make=lambda u: UserFactory(
+            role=Role.PARTNER_USER, organisation=u.organisation, username=marker()
+        ),
+        shown_as=lambda u: u.username,
+        change={"first_name": "hijacked"},
+    ),
+    "tokens": Row(
+        make=lambda u: Token.objects.get_or_create(user=u)[0],
+        shown_as=lambda t: t.key,
+        lookup="key",
+        lookup_field="key",
+    ),
+    "teams": Row(
+        make=lambda u: _with_member(TeamFactory(name=marker()), u),
+        change={"name": "hijacked"},
+        partners_see_own=False,
+    ),
+    "territories": Row(
+        make=lambda u: _with_member(TerritoryFactory(name=marker()), u),
+        change={"name": "hijacked"},
+        partners_see_own=False,
+    ),
+    "custom-fields": Row(
+        make=lambda u: CustomField.objects.create(
+            content_type=ContentType.objects.get_for_model(Account), name=marker(), label=marker()
+        ),
+        shown_as=lambda f: f.label,
+        change={"label": "hijacked"},
+        partners_see_own=False,
+    ),
+}
+
+# List pages by URL name, and the row each one lists. Every page whose name ends in
+# `-list` must be here; the partner admin's own user list is added by hand.
+PAGES: dict[str, str] = {
+    "customers:account-list": "accounts",
+    "customers:contact-list": "contacts",
+    "activities:activity-list": "activities",
+    "core:custom-field-list": "custom-fields",
+    "core:my-users": "users",
+}
+
+
+def list_page_names() -> set[str]:
+    """Names of the list pages in the URL map (`namespace:…-list`)."""
+    found: set[str] = set()
+
+    def walk(patterns, namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif (
+                isinstance(pattern, URLPattern)
+                and (pattern.name or "").endswith("-list")
+                and namespace in LIST_PAGE_NAMESPACES
+            ):
+                found.add(f"{namespace}:{pattern.name}")
+
+    walk(get_resolver().url_patterns, None)
+    return found
+
+
+def endpoints() -> list[str]:
+    return [prefix for prefix, _viewset, _basename in router.registry]
+
+
+def viewset_of(prefix: str):
+    return next(viewset for p, viewset, _basename in router.registry if p == prefix)
+
+
+def test_the_matrix_knows_every_endpoint_and_list_page():
+    assert set(endpoints()) <= set(ROWS), "add a Row for the new endpoint"
+    assert list_page_names() <= set(PAGES), "add the new list page to PAGES"
+    for name in PAGES:
+        reverse(name)  # every page the matrix names still exists
+
+
+@pytest.fixture(params=[Role.PARTNER_USER, Role.PARTNER_ADMIN])
+def pair(request) -> tuple[User, User]:
+    """(a user of partner A with the given role, a partner admin of partner B)."""
+    a = UserFactory(role=request.param, organisation=OrganisationFactory(name="Alpha Trading"))
+    b = UserFactory(role=Role.PARTNER_ADMIN, organisation=OrganisationFactory(name="Beta Supply"))
+    return a, b
+
+
+def listed_keys(client: APIClient, prefix: str, lookup_field: str) -> set[str] | None:
+    """Every id the endpoint lists for the client, across pages; None if it refuses."""
+    response = client.get(f"/api/v1/{prefix}/")
+    if response.status_code in (403, 405):
+        return None
+    keys: set[str] = set()
+    while True:
+        assert response.status_code == 200, (prefix, response.content[:300])
+        body = response.json()
+        rows = body["results"] if isinstance(body, dict) else body
+        keys |= {str(row[lookup_field]) for row in rows}
+        if not (isinstance(body, dict) and body.get("next")):
+            return keys
+        response = client.get(body["next"])
+
+
+@pytest.mark.parametrize("prefix", endpoints())
+def test_partner_lists_none_of_the_other_partners_rows(prefix, pair):
+    a, b = pair
+    row = ROWS[prefix]
+    mine, theirs = row.make(a), row.make(b)
+    client = APIClient()
+    client.force_authenticate(a)
+    keys = listed_keys(client, prefix, row.lookup_field)
+    if keys is None:
+        assert not row.partners_see_own, f"{prefix} refuses partners their own rows"
+        return
+    assert str(getattr(theirs, row.lookup)) not in keys
+    if row.partners_see_own:
+        assert str(getattr(mine, row.lookup)) in keys, "the row was not populated visibly"
+
+
+@pytest.mark.parametrize("prefix", endpoints())
+def test_partner_cannot_read_change_or_delete_the_other_partners_rows(prefix, pair):
+    a, b = pair
+    row = ROWS[prefix]
+    theirs = row.make(b)
+    before = snapshot(theirs)
+    client = APIClient()
+    client.force_authenticate(a)
+    url = f"/api/v1/{prefix}/{getattr(theirs, row.lookup)}/"
+    unknown = f"/api/v1/{prefix}/{'9' * 12 if row.lookup == 'pk' else 'f' * 40}/"
+    detail_gets = [""] + [
+        f"{extra.url_path}/"
+        for extra in viewset_of(prefix).get_extra_actions()
+        if extra.detail and "get" in extra.mapping
+    ]
+    calls = [("get", suffix, None) for suffix in detail_gets] + [
+        ("patch", "", row.change),
+        ("put", "", row.change),
+        ("delete", "", None),
+    ]
+    for method, suffix, body in calls:
+        answer = getattr(client, method)(url + suffix, body, format="json")
+        # The answer for another partner's row is the answer for a row that does not exist.
+        control = getattr(client, method)(unknown + suffix, body, format="json")
+        assert answer.status_code == control.status_code, (method, suffix, answer.content[:300])
+        assert answer.status_code in (403, 404, 405), (method, suffix)
+        if method == "get" and row.partners_see_own:
+            assert answer.status_code in (404, 405), suffix  # 405: the endpoint has no reads
+    still = type(theirs)._default_manager.filter(pk=theirs.pk).first()
+    assert still is not None, "deleted"
+    assert snapshot(still) == before, "changed"
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_partner_list_pages_show_none_of_the_other_partners_rows(page, pair, client):
+    a, b = pair
+    row = ROWS[PAGES[page]]
+    mine, theirs = row.make(a), row.make(b)
+    client.force_login(a)
+    response = client.get(reverse(page))
+    if response.status_code != 200:
+        assert response.status_code in (302, 403, 404), response.status_code
+        assert not row.partners_see_own or a.role != Role.PARTNER_ADMIN, "refused its own rows"
+        return
+    html = response.content.decode()
+    assert row.shown_as(theirs) not in html
+    if row.partners_see_own:
+        assert row.shown_as(mine) in html, "the row was not populated visibly"
