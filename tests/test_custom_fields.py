@@ -624,3 +624,28 @@ def test_api_bad_definition_is_a_400_naming_the_field(api, admin_user, data, err
 def test_decimal_values_stay_exact(all_types):
     stored = clean_custom_values(Account, {"rate": Decimal("0.1") + Decimal("0.2")})
     assert stored == {"rate": "0.3"}
+
+
+def test_api_lists_filter_by_custom_field_and_refuse_bad_values(api, rep):
+    from django.contrib.contenttypes.models import ContentType
+
+    from allyance.core.models import CustomField
+    from allyance.customers.models import Account
+
+    CustomField.objects.create(
+        content_type=ContentType.objects.get_for_model(Account),
+        name="employees",
+        label="Employees",
+        type=CustomField.Type.NUMBER,
+    )
+    AccountFactory(owner=rep, name="Big", custom_fields={"employees": 500})
+    AccountFactory(owner=rep, name="Small", custom_fields={"employees": 5})
+    client = api(rep)
+    names = [
+        row["name"]
+        for row in client.get("/api/v1/accounts/", {"cf_employees": 500}).json()["results"]
+    ]
+    assert names == ["Big"]
+    bad = client.get("/api/v1/accounts/", {"cf_employees": "many"})
+    assert bad.status_code == 400
+    assert "cf_employees" in bad.json()

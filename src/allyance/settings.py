@@ -105,10 +105,12 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
+    SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "allyance.sqlite3"))
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "allyance.sqlite3")),
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 "init_command": (
                     "PRAGMA journal_mode=WAL;"
@@ -235,6 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "allyance.core.api_support.SearchQueryFilter",
+        "allyance.core.custom_fields.api_filter.CustomFieldQueryFilter",
         "allyance.core.api_support.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": [
