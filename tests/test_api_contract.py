@@ -1,6 +1,7 @@
 """The API contract every endpoint keeps: auth, clear 400s, 403/404, cursor pages,
 ordering, filtering, a valid schema, and a read-only audit trail."""
 
+import json
 from base64 import b64encode
 from datetime import UTC, datetime
 
@@ -267,9 +268,13 @@ def test_page_size_is_honoured_and_out_of_range_gets_400(api, rep):
     "value",
     [
         "garbage!",
-        cursor(p="not-a-date"),
-        cursor(p="2025-01-01 00:00:00+00:00\x00"),
-        cursor(o="-5"),
+        cursor(p="not json"),
+        cursor(p=json.dumps(["not-a-date", "1"])),
+        cursor(p=json.dumps(["2025-01-01 00:00:00+00:00\x00", "1"])),
+        cursor(p=json.dumps(["2025-01-01 00:00:00+00:00"])),
+        cursor(p=json.dumps([None, "1"])),
+        cursor(p=json.dumps(["2025-01-01 00:00:00+00:00", str(2**70)])),
+        cursor(p=json.dumps([{"a": 1}, 2])),
         cursor(r="maybe"),
     ],
 )
@@ -282,7 +287,8 @@ def test_a_malformed_cursor_gets_400(api, rep, value):
 
 def test_a_forged_cursor_on_a_text_field_is_checked_too(api, rep):
     AccountFactory(owner=rep)
-    response = api(rep).get("/api/v1/accounts/", {"ordering": "name", "cursor": cursor(p="a\x00")})
+    forged = cursor(p=json.dumps(["a\x00", "1"]))
+    response = api(rep).get("/api/v1/accounts/", {"ordering": "name", "cursor": forged})
     assert response.status_code == 400
 
 
