@@ -36,8 +36,7 @@ class ActivitySerializer(BusinessRecordSerializer):
 class ActivityViewSet(GatedModelViewSet):
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
-    # Cursor pages need a non-null sort field; filter by due_before/due_after for dates.
-    ordering_fields = ["created_at", "updated_at"]
+    ordering_fields = ["created_at", "updated_at", "due_at", "starts_at"]
     selector = staticmethod(selectors.activities_visible_to)
     save_service = staticmethod(services.activity_save)
     service_arg = "activity"
