@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
+from django.db.models import F, Lookup, Model, Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.db.utils import NotSupportedError
 
@@ -150,12 +150,12 @@ def parse_query(text: str) -> list[Phrase]:
     return phrases[:MAX_QUERY_TERMS]
 
 
-def fts5_query(phrases: list[Phrase]) -> str:
+def fts5_query(phrases: Iterable[Phrase]) -> str:
     """`"欧 阳" AND "huad"*` — tokens are letters and digits only, so no quoting is needed."""
     return " AND ".join(f'"{" ".join(p.tokens)}"' + (" *" if p.prefix else "") for p in phrases)
 
 
-def tsquery(phrases: list[Phrase]) -> str:
+def tsquery(phrases: Iterable[Phrase]) -> str:
     """`'欧' <-> '阳' & 'huad':*` for PostgreSQL's `to_tsquery('simple', …)`."""
 
     def phrase_text(phrase: Phrase) -> str:
@@ -167,30 +167,33 @@ def tsquery(phrases: list[Phrase]) -> str:
     return " & ".join(f"({phrase_text(p)})" for p in phrases)
 
 
-class DocumentMatches(Func):
-    """True where a `SearchEntry` document matches the phrases (FTS5 MATCH or tsquery @@)."""
+class DocumentMatches(Lookup):
+    """`SearchEntry` rows whose document matches the phrases (FTS5 MATCH or tsquery @@).
 
-    conditional = True
-    output_field = BooleanField()
+    A lookup, not a plain expression, so SQLite gets a bare `id IN (…)` it can drive
+    from the full-text index rather than `(id IN (…)) = 1`.
+    """
+
+    lookup_name = "document_matches"
+    prepare_rhs = False
 
     def __init__(self, phrases: list[Phrase]) -> None:
-        super().__init__(F("id"), F("document"))
-        self.phrases = phrases
+        super().__init__(F("id"), tuple(phrases))
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(self, compiler, connection):
         raise NotSupportedError("Search needs SQLite (FTS5) or PostgreSQL.")
 
-    def as_sqlite(self, compiler, connection, **extra):
-        id_sql, params = compiler.compile(self.source_expressions[0])
+    def as_sqlite(self, compiler, connection):
+        id_sql, params = compiler.compile(self.lhs)
         sql = f"{id_sql} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-        return sql, (*params, fts5_query(self.phrases))
+        return sql, (*params, fts5_query(self.rhs))
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(self, compiler, connection):
         # `document_tsv`: to_tsvector('simple', document), a column only PostgreSQL has
         # (migration 0003), with the GIN index.
-        table = compiler.quote_name_unless_alias(self.source_expressions[1].alias)
+        table = compiler.quote_name_unless_alias(self.lhs.alias)
         sql = f"{table}.document_tsv @@ to_tsquery('simple'::regconfig, %s)"
-        return sql, (tsquery(self.phrases),)
+        return sql, (tsquery(self.rhs),)
 
 
 # --- The registry ---------------------------------------------------------------------
