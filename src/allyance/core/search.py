@@ -282,7 +282,9 @@ def index_records(model: type[Model], pks: Iterable[int] | None = None) -> int:
     For imports, demo data and bulk updates that bypass `save()`. Entries of pks that
     no longer exist are removed.
     """
-    registration = _registry[model]
+    registration = _registry.get(model)
+    if registration is None:
+        raise ValueError(f"{model._meta.label} is not registered for search.")
     manager = model._default_manager
     if pks is None:
         pks = manager.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=BATCH_SIZE)
@@ -300,9 +302,7 @@ def index_records(model: type[Model], pks: Iterable[int] | None = None) -> int:
 
 
 def _remove(model: type[Model], pks: Iterable[int]) -> None:
-    # A raw delete: entries have no signals or relations to follow.
-    entries = SearchEntry.objects.filter(content_type=_content_type(model), object_id__in=pks)
-    entries._raw_delete(entries.db)
+    SearchEntry.objects.filter(content_type=_content_type(model), object_id__in=pks).delete()
 
 
 def remove_stale_entries(model: type[Model]) -> int:
@@ -310,7 +310,8 @@ def remove_stale_entries(model: type[Model]) -> int:
     stale = SearchEntry.objects.filter(content_type=_content_type(model)).exclude(
         object_id__in=model._default_manager.values("pk")
     )
-    return stale._raw_delete(stale.db)
+    deleted, _by_model = stale.delete()
+    return deleted
 
 
 def _is_followed(sender: type[Model]) -> bool:
