@@ -182,6 +182,16 @@ def test_nul_characters_in_the_query_or_path_get_400(api, rep, client):
     assert client.get("/accounts/?q=%00").status_code == 400
 
 
+def test_nul_characters_in_a_token_or_session_cookie_get_400(rep, client):
+    """Both keys reach a database lookup before any view runs."""
+    token_client = APIClient()
+    token_client.credentials(HTTP_AUTHORIZATION="Token abc\x00def")
+    assert token_client.get("/api/v1/accounts/").status_code == 400
+    assert client.get("/accounts/", HTTP_COOKIE="sessionid=abcdefgh\x00ijkl").status_code == 400
+    client.cookies["sessionid"] = "abcdefgh\x00ijkl"  # sent quoted, as `\000`
+    assert client.get("/accounts/").status_code == 400
+
+
 def test_non_finite_numbers_in_custom_fields_get_400(api, rep):
     response = api(rep).post(
         "/api/v1/accounts/",

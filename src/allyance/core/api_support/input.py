@@ -18,7 +18,7 @@ from allyance.core.api_support.errors import NUL_MESSAGE, storable_text
 
 
 class RejectUnstorableTextMiddleware:
-    """Refuse, with 400, a request whose path, query string or headers carry a NUL byte.
+    """Refuse, with 400, a request whose path, query, headers or cookies carry a NUL byte.
 
     PostgreSQL rejects NUL in text, so such a value reaching a query (a search term, a
     lookup key, a session or token key) would otherwise fail as a server error. Bodies
@@ -46,6 +46,9 @@ class RejectUnstorableTextMiddleware:
         for name, value in request.META.items():
             if name.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
                 return "headers"
+        # A quoted cookie may spell NUL as `\000`; it only shows once parsed.
+        if any("\x00" in name + value for name, value in request.COOKIES.items()):
+            return "cookies"
         return None
 
 
