@@ -4,7 +4,7 @@ strings and headers, and DRF parsers for bodies. One place, so no query ever see
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import BadRequest
@@ -52,38 +52,36 @@ class RejectUnstorableTextMiddleware:
         return None
 
 
-def _unstorable_paths(data: Any) -> Iterator[str]:
-    """Dotted paths of values (or keys) in parsed JSON that no database can store."""
-    stack: list[tuple[str, Any]] = [("", data)]
+UNSTORABLE_MESSAGE = _("Text must not contain NUL (0x00) characters; numbers must be finite.")
+
+
+def _storable(data: Any) -> bool:
+    """True when every string (key or value) and number in parsed data can be stored."""
+    stack = [data]
     while stack:
-        path, value = stack.pop()
-        if isinstance(value, str):
-            if not storable_text(value):
-                yield path
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                yield path
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                child = f"{path}.{key}" if path else str(key)
-                if not storable_text(str(key)):
-                    yield path or "non_field_errors"
-                else:
-                    stack.append((child, item))
-        elif isinstance(value, list):
-            stack.extend(
-                (f"{path}.{index}" if path else str(index), item)
-                for index, item in enumerate(value)
-            )
+        item = stack.pop()
+        if isinstance(item, str) and not storable_text(item):
+            return False
+        if isinstance(item, float) and not math.isfinite(item):
+            return False
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _refuse_unstorable(data: Any) -> Any:
-    paths = sorted(set(_unstorable_paths(data)))
-    if paths:
-        message = _("Text must not contain NUL (0x00) characters, and numbers must be finite.")
-        raise DRFValidationError(
-            {(path.split(".")[0] or "non_field_errors"): [message] for path in paths}
-        )
+    """`data`, or a 400 naming each top-level field that holds something unstorable."""
+    fields = data.items() if isinstance(data, dict) else [("non_field_errors", data)]
+    errors = {
+        (str(name) if storable_text(str(name)) else "non_field_errors"): [UNSTORABLE_MESSAGE]
+        for name, value in fields
+        if not _storable([name, value])
+    }
+    if errors:
+        raise DRFValidationError(errors)
     return data
 
 
