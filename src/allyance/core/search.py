@@ -290,9 +290,10 @@ def index_records(model: type[Model], pks: Iterable[int] | None = None) -> int:
         pks = manager.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=BATCH_SIZE)
     count = 0
     for batch in _batches(pks):
-        records = list(
-            manager.filter(pk__in=batch).select_related(*registration.select_related).order_by()
-        )
+        batch_records = manager.filter(pk__in=batch).order_by()
+        if registration.select_related:
+            batch_records = batch_records.select_related(*registration.select_related)
+        records = list(batch_records)
         _write(model, {record.pk: _document(record) for record in records})
         missing = set(batch) - {record.pk for record in records}
         if missing:
