@@ -191,7 +191,7 @@ class DocumentMatches(Lookup):
     def as_postgresql(self, compiler, connection):
         # `document_tsv`: to_tsvector('simple', document), a column only PostgreSQL has
         # (migration 0003), with the GIN index.
-        table = compiler.quote_name_unless_alias(self.lhs.alias)
+        table = compiler.quote_name(self.lhs.alias)
         sql = f"{table}.document_tsv @@ to_tsquery('simple'::regconfig, %s)"
         return sql, (tsquery(self.rhs),)
 
