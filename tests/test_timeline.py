@@ -70,3 +70,13 @@ def test_custom_field_changes_show_by_label(rep):
     assert [(c.label, c.before, c.after) for c in update.changes] == [
         ("VIP level", "silver", "gold")
     ]
+
+
+def test_phones_are_shown_in_international_format(client, rep):
+    from tests.factories import ContactFactory
+
+    account = AccountFactory(owner=rep, phone="+862134179193")
+    ContactFactory(owner=rep, account=account, mobile="+8613812345678")
+    client.force_login(rep)
+    assert "+86 21 3417 9193" in client.get(account.get_absolute_url()).content.decode()
+    assert "+86 138 1234 5678" in client.get("/contacts/").content.decode()

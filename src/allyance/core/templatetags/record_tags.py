@@ -1,10 +1,13 @@
 """Template tags for record pages: cell values, sort links, query strings."""
 
+import phonenumbers
 from django import template
 from django.utils.formats import localize
 from django.utils.timezone import localtime
 
 register = template.Library()
+
+PHONE_FIELDS = {"phone", "phone_alt", "mobile"}
 
 
 @register.simple_tag
@@ -21,6 +24,8 @@ def cell(record, name: str):
         value = getattr(value, part, None)
     if value is None:
         return ""
+    if parts[-1] in PHONE_FIELDS:
+        return phone(value)
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
         return localize(localtime(value))
     return localize(value) if not isinstance(value, str) else value
@@ -38,3 +43,15 @@ def query_with(request, **changes) -> str:
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def phone(value: str) -> str:
+    """`+86 21 3417 9193` from the stored `+862134179193`; anything unparsable as it is."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
