@@ -183,6 +183,31 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded files in an S3-compatible bucket (django-storages) when STORAGE_S3_BUCKET is set, so
+# web servers and workers on several machines see the same files. The bucket stays private:
+# downloads are streamed through the checked view. Keys left empty fall back to boto3's own
+# credential chain (AWS_* variables, instance role).
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    s3_from_env = {
+        "endpoint_url": "STORAGE_S3_ENDPOINT_URL",  # MinIO, Ceph, Cloudflare R2…; unset for AWS
+        "region_name": "STORAGE_S3_REGION",
+        "access_key": "STORAGE_S3_ACCESS_KEY_ID",
+        "secret_key": "STORAGE_S3_SECRET_ACCESS_KEY",
+        "location": "STORAGE_S3_PREFIX",
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "file_overwrite": False,  # two uploads with one name must not replace each other
+            **{
+                option: os.environ[name]
+                for option, name in s3_from_env.items()
+                if os.environ.get(name)
+            },
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 
 # Uploads.
