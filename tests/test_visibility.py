@@ -111,3 +111,15 @@ def test_filtering_by_an_invisible_account_id_shows_nothing(client, partner_a_us
     client.force_login(partner_a_user)
     page = client.get("/contacts/", {"account": theirs.pk}).content.decode()
     assert "Hidden" not in page
+
+
+def test_api_filter_by_another_partners_id_answers_like_an_unknown_id(
+    api, partner_a_user, partner_b_user
+):
+    theirs = AccountFactory(organisation=partner_b_user.organisation)
+    client = api(partner_a_user)
+    unknown = client.get("/api/v1/accounts/", {"parent": 10**9})
+    invisible = client.get("/api/v1/accounts/", {"parent": theirs.pk})
+    assert invisible.status_code == unknown.status_code == 400
+    owner = client.get("/api/v1/contacts/", {"owner": partner_b_user.pk})
+    assert owner.status_code == 400

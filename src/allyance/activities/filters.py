@@ -5,11 +5,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from allyance.activities.models import Activity
+from allyance.core.filters import GatedFilterSet
 from allyance.customers.filters import account_id_filter
 from allyance.customers.models import Contact
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(GatedFilterSet):
     due_before = django_filters.IsoDateTimeFilter(
         field_name="due_at", lookup_expr="lte", label=_("Due before")
     )

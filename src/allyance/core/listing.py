@@ -14,7 +14,6 @@ from rest_framework.request import Request
 from allyance.core.api import users_assignable_by
 from allyance.core.api_support import CursorPagination
 from allyance.core.custom_fields import custom_filter_form
-from allyance.core.forms import scope_choice_fields
 from allyance.core.models import User
 from allyance.core.services import records_add_tag, records_assign_owner, records_delete
 
@@ -44,9 +43,9 @@ class RecordList:
     extra_context: dict = field(default_factory=dict)
 
     def queryset(self, request: HttpRequest):
-        filterset = self.filterset_class(request.GET, queryset=self.selector(request.user))
-        filterset.request = request
-        scope_choice_fields(filterset.form.fields.values(), request.user)
+        filterset = self.filterset_class(
+            request.GET, queryset=self.selector(request.user), request=request
+        )
         queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
         queryset = custom_filter_form(request, queryset.model).filter(queryset)
         query = request.GET.get("q", "").strip()

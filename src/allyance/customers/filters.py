@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from allyance.core.filters import GatedFilterSet
 from allyance.customers.models import Account, Contact
 
 
@@ -14,7 +15,7 @@ def account_id_filter(field_name: str, label) -> django_filters.ModelChoiceFilte
     )
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(GatedFilterSet):
     tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"), distinct=True)
     parent = account_id_filter("parent", _("Parent account (id)"))
 
@@ -35,7 +36,7 @@ class AccountFilter(django_filters.FilterSet):
         ]
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(GatedFilterSet):
     tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"), distinct=True)
     account = account_id_filter("account", _("Account (id)"))
 
