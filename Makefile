@@ -56,6 +56,11 @@ lint: setup-dev
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/ruff format --check src tests
 
+# Benchmarks through gunicorn on loopback; not part of `make test` (bench/RESULTS.md).
+# BENCH_SCALE=small|medium|large (default small), BENCH_DB=sqlite,postgres, BENCH_REUSE=1.
+bench: setup-dev
+	$(PY) -m bench.run
+
 backup: setup
 	$(MANAGE) backup
 
