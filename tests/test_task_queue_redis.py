@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 # A database number of its own, emptied before and after, so no other data is touched.
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
-WORKER = ("rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default")
+WORKER = ("rqworker", "--burst", "default")  # settings.RQ names the job class
 
 # Run in the "web" process: a sales rep uploads a small account list; the import service queues
 # it because it is over the inline limit (lowered here so that three rows are enough).
