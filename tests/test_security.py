@@ -83,6 +83,19 @@ def test_lockout_of_one_user_does_not_lock_another(settings, clean_cache):
     assert client.session["_auth_user_id"] == str(User.objects.get(username="bystander").pk)
 
 
+def test_behind_a_proxy_lockout_hits_the_attackers_address_not_everyone(settings, clean_cache):
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="target", password=PASSWORD)
+    # The attacker forges an entry; the proxy appends the address it really saw.
+    attacker = Client(HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
+    owner = Client(HTTP_X_FORWARDED_FOR="198.51.100.7")
+    login = reverse("login")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post(login, {"username": "target", "password": "wrong"})
+    assert attacker.post(login, {"username": "target", "password": PASSWORD}).status_code == 429
+    assert owner.post(login, {"username": "target", "password": PASSWORD}).status_code == 302
+
+
 # --- API throttling per token ---------------------------------------------------------------
 
 

@@ -2,9 +2,25 @@
 
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone, translation
 
 from allyance.core import audit
+
+
+def client_address(request) -> str | None:
+    """The client's address: behind N trusted proxies, the N-th X-Forwarded-For entry from the right.
+
+    Each proxy appends the address it received the request from, so entries further left
+    could be forged by the client and are never used.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [
+        a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+    ]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")
 
 
 class UserLocaleMiddleware:
