@@ -44,3 +44,14 @@ def test_glossary_terms_are_used():
     assert hans["Accounts"] == "客户" and hant["Accounts"] == "客戶"
     assert hans["Contacts"] == "联系人" and hant["Contacts"] == "聯絡人"
     assert hans["territory"] == "销售区域" and hant["territory"] == "銷售區域"
+
+
+def test_django_strings_our_catalogues_supply_are_translated():
+    """Django 6.1's empty-choice label is not in Django's own Chinese catalogue yet."""
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert str(BLANK_CHOICE_LABEL) == "- 请选择 -"
+    with translation.override("zh-hant"):
+        assert str(BLANK_CHOICE_LABEL) == "- 請選擇 -"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_noop
+
+# Django 6.1's empty choice label; its own Chinese catalogues lack it, ours carry it.
+gettext_noop("- Select an option -")
 
 
 def scope_choice_fields(fields, user) -> None:
