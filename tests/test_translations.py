@@ -55,3 +55,22 @@ def test_django_strings_our_catalogues_supply_are_translated():
         assert str(BLANK_CHOICE_LABEL) == "- 请选择 -"
     with translation.override("zh-hant"):
         assert str(BLANK_CHOICE_LABEL) == "- 請選擇 -"
+
+
+@pytest.mark.django_db
+def test_dates_are_formatted_for_the_users_language(client):
+    from datetime import datetime, timezone
+
+    from allyance.customers.models import Account
+    from tests.factories import AccountFactory, UserFactory
+
+    user = UserFactory(language="zh-hans")
+    account = AccountFactory(owner=user)
+    Account.objects.filter(pk=account.pk).update(
+        updated_at=datetime(2026, 3, 5, 9, 30, tzinfo=timezone.utc)
+    )
+    client.force_login(user)
+    assert "2026年3月5日" in client.get("/accounts/").content.decode()
+    user.language = "en"
+    user.save()
+    assert "March 5, 2026" in client.get("/accounts/").content.decode()
