@@ -21,7 +21,7 @@ from allyance.core.models import (
     Territory,
     User,
 )
-from allyance.core.services_admin import time_zone_names
+from allyance.core.services_admin import USER_FIELDS, time_zone_names
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -91,19 +91,7 @@ class UserForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = [
-            "username",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "organisation",
-            "role",
-            "customer_account",
-            "language",
-            "time_zone",
-            "is_active",
-        ]
+        fields = list(USER_FIELDS)
         widgets = {"customer_account": forms.NumberInput(attrs={"min": 1})}
 
     def __init__(self, *args, manager: User, **kwargs):

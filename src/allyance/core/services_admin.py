@@ -21,21 +21,19 @@ from rest_framework.authtoken.models import Token
 from allyance.core import audit
 from allyance.core.models import PARTNER_ROLES, Organisation, Role, Team, Territory, User
 
-# What `user_save` may change; anything else (is_superuser, is_staff, …) is not a form field.
-USER_FIELDS = frozenset(
-    {
-        "username",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "organisation",
-        "role",
-        "customer_account",
-        "language",
-        "time_zone",
-        "is_active",
-    }
+# What `user_save` may change, in form order; anything else (is_superuser, is_staff, …) is not.
+USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "organisation",
+    "role",
+    "customer_account",
+    "language",
+    "time_zone",
+    "is_active",
 )
 
 
@@ -91,7 +89,7 @@ def user_save(*, data: dict, by: User, user: User | None = None) -> User:
     """
     data = dict(data)
     password = data.pop("password", None)
-    unknown = set(data) - USER_FIELDS
+    unknown = set(data) - set(USER_FIELDS)
     if unknown:
         raise TypeError(f"user_save() cannot set {sorted(unknown)}")
     if not by.is_active:
