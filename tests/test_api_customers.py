@@ -119,7 +119,9 @@ def test_portal_customer_reads_own_account_but_cannot_change_it(api):
     customer = UserFactory(role=Role.CUSTOMER, customer_account=own)
     client = api(customer)
     assert client.get(f"/api/v1/accounts/{own.pk}/").status_code == 200
-    assert client.patch(f"/api/v1/accounts/{own.pk}/", {"name": "x"}, format="json").status_code == 403
+    assert (
+        client.patch(f"/api/v1/accounts/{own.pk}/", {"name": "x"}, format="json").status_code == 403
+    )
     assert client.delete(f"/api/v1/accounts/{own.pk}/").status_code == 403
     own.refresh_from_db()
     assert own.name == "Own"

@@ -1,6 +1,7 @@
 """Both Chinese catalogues are complete and in step with the source code."""
 
 import shutil
+from datetime import UTC
 from pathlib import Path
 
 import polib
@@ -59,16 +60,14 @@ def test_django_strings_our_catalogues_supply_are_translated():
 
 @pytest.mark.django_db
 def test_dates_are_formatted_for_the_users_language(client):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from allyance.customers.models import Account
     from tests.factories import AccountFactory, UserFactory
 
     user = UserFactory(language="zh-hans")
     account = AccountFactory(owner=user)
-    Account.objects.filter(pk=account.pk).update(
-        updated_at=datetime(2026, 3, 5, 9, 30, tzinfo=timezone.utc)
-    )
+    Account.objects.filter(pk=account.pk).update(updated_at=datetime(2026, 3, 5, 9, 30, tzinfo=UTC))
     client.force_login(user)
     assert "2026年3月5日" in client.get("/accounts/").content.decode()
     user.language = "en"
