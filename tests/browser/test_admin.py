@@ -5,19 +5,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from allyance.core.models import Role
+from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import AccountFactory, TerritoryFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-def log_in(page: Page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_contain_text("Welcome")
 
 
 def test_admin_draws_territory_adds_rep_and_rep_sees_its_account(page: Page, live_server):

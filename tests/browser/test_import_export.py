@@ -3,8 +3,6 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.factories import UserFactory
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CSV = (
@@ -14,16 +12,9 @@ CSV = (
 ).encode("gb18030")
 
 
-@pytest.fixture
-def logged_in(page: Page, live_server, settings):
+@pytest.fixture(autouse=True)
+def _jobs_run_at_once(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    UserFactory(username="rep1", password="correct horse battery staple")
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "rep1")
-    page.fill("input[name=password]", "correct horse battery staple")
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_contain_text("Welcome")
-    return page
 
 
 def test_upload_preview_and_import_contacts(logged_in: Page, live_server):

@@ -5,20 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.factories import UserFactory
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def logged_in(page: Page, live_server):
-    UserFactory(username="rep1", password="correct horse battery staple", first_name="Rita")
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "rep1")
-    page.fill("input[name=password]", "correct horse battery staple")
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_contain_text("Welcome")
-    return page
 
 
 def test_create_account_contact_log_call_search_and_switch_language(logged_in: Page, live_server):
