@@ -26,14 +26,19 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entries(language):
 
 
 def test_catalogues_contain_every_string_in_the_source(tmp_path, settings, monkeypatch):
-    """makemessages on the current source adds nothing that the committed catalogues lack."""
-    shutil.copytree(LOCALE_DIR, tmp_path / "locale")
-    settings.LOCALE_PATHS = [tmp_path / "locale"]
-    monkeypatch.chdir(LOCALE_DIR.parent)
+    """makemessages on the current source adds nothing that the committed catalogues lack.
+
+    It runs on a copy of the source tree: makemessages writes into the `locale` folder
+    beside the files it scans, and the committed catalogues must stay untouched.
+    """
+    source = tmp_path / "allyance"
+    shutil.copytree(LOCALE_DIR.parent, source, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    settings.LOCALE_PATHS = [source / "locale"]
+    monkeypatch.chdir(source)
     call_command("makemessages", locale=LANGUAGES, ignore_patterns=["locale/*"], verbosity=0)
     for language in LANGUAGES:
         committed = {e.msgid for e in catalogue(LOCALE_DIR, language) if not e.obsolete}
-        current = {e.msgid for e in catalogue(tmp_path / "locale", language) if not e.obsolete}
+        current = {e.msgid for e in catalogue(source / "locale", language) if not e.obsolete}
         new = sorted(current - committed)
         assert not new, f"run makemessages and translate; {language} lacks: {new[:20]}"
 
