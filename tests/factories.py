@@ -1,11 +1,14 @@
 """Factories for every record type the tests build."""
 
+import datetime
+
 import factory
 from factory.django import DjangoModelFactory
 
 from allyance.activities.models import Activity
 from allyance.core.models import Organisation, Role, Team, Territory, User
 from allyance.customers.models import Account, Contact
+from allyance.sales.models import Lead, Opportunity, Pipeline, Stage, Target
 
 
 class OrganisationFactory(DjangoModelFactory):
@@ -81,3 +84,75 @@ class ActivityFactory(DjangoModelFactory):
     account = factory.SubFactory(
         AccountFactory, organisation=factory.SelfAttribute("..organisation")
     )
+
+
+class LeadFactory(DjangoModelFactory):
+    class Meta:
+        model = Lead
+
+    family_name = factory.Sequence(lambda n: f"Lead{n}")
+    given_name = "Pat"
+    company = factory.Sequence(lambda n: f"Prospect {n} Co")
+    organisation = factory.LazyFunction(company)
+    email = factory.Sequence(lambda n: f"lead{n}@example.com")
+
+
+class PipelineFactory(DjangoModelFactory):
+    """A pipeline with four stages: two open, won and lost."""
+
+    class Meta:
+        model = Pipeline
+
+    name = factory.Sequence(lambda n: f"Pipeline {n}")
+
+    @factory.post_generation
+    def stages(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        for order, (name, probability, category, outcome) in enumerate(
+            [
+                ("Qualify", 10, "pipeline", "open"),
+                ("Propose", 50, "best_case", "open"),
+                ("Won", 100, "closed", "won"),
+                ("Lost", 0, "omitted", "lost"),
+            ]
+        ):
+            Stage.objects.create(
+                pipeline=self,
+                name=name,
+                order=order,
+                probability=probability,
+                forecast_category=category,
+                outcome=outcome,
+            )
+
+
+class OpportunityFactory(DjangoModelFactory):
+    """An open deal in the first stage of a fresh pipeline unless told otherwise."""
+
+    class Meta:
+        model = Opportunity
+
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    organisation = factory.LazyFunction(company)
+    account = factory.SubFactory(
+        AccountFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    pipeline = factory.SubFactory(PipelineFactory)
+    stage = factory.LazyAttribute(lambda o: o.pipeline.stages.order_by("order").first())
+    probability = factory.LazyAttribute(lambda o: o.stage.probability)
+    forecast_category = factory.LazyAttribute(lambda o: o.stage.forecast_category)
+    outcome = factory.LazyAttribute(lambda o: o.stage.outcome)
+    amount = 10000
+    currency = "CNY"
+
+
+class TargetFactory(DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    user = factory.SubFactory(UserFactory)
+    period = Target.Period.QUARTER
+    period_start = datetime.date(2026, 10, 1)
+    amount = 100000
+    currency = "CNY"

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "allyance.core",
     "allyance.customers",
     "allyance.activities",
+    "allyance.sales",
 ]
 
 MIDDLEWARE = [
@@ -235,7 +236,16 @@ MAILERS = {
 }
 if MAILERS["default"]["BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
     MAILERS["default"]["OPTIONS"] = {}
+# Currencies amounts may be in (ISO 4217), and the one new records start in.
+CURRENCIES = [
+    code.strip().upper()
+    for code in os.environ.get("CURRENCIES", "CNY,USD,EUR,HKD,TWD,JPY,GBP,SGD").split(",")
+    if code.strip()
+]
+DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", CURRENCIES[0]).upper()
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
+# The address users reach the app at; links in e-mails and calendar feeds start with it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Allyance <noreply@localhost>")
 
 # Background jobs: the database worker by default; RQ on Redis when TASKS_BACKEND=rq.

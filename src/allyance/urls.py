@@ -54,6 +54,7 @@ urlpatterns = [
     path("", include("allyance.core.urls")),
     path("", include("allyance.customers.urls")),
     path("", include("allyance.activities.urls")),
+    path("", include("allyance.sales.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -24,3 +24,11 @@ def import_job_run_task(job_id: int) -> str:
     if job is None:
         return "not queued"
     return imports.import_job_run(job=job).status
+
+
+@task()
+def notification_email_task(notification_id: int) -> bool:
+    """E-mail one notification (a second run finds it already sent)."""
+    from allyance.core.notifications import notification_email
+
+    return notification_email(notification_id=notification_id)

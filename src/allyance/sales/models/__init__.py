@@ -1,0 +1,29 @@
+"""Sales records: leads, pipelines and their stages, opportunities, targets.
+
+One module per part; import models from here (`from allyance.sales.models import Lead`).
+"""
+
+from allyance.sales.models.leads import Lead
+from allyance.sales.models.money import currency_choices, default_currency
+from allyance.sales.models.pipelines import (
+    ForecastCategory,
+    Opportunity,
+    OpportunityContact,
+    Pipeline,
+    Stage,
+    StageChange,
+)
+from allyance.sales.models.targets import Target
+
+__all__ = [
+    "ForecastCategory",
+    "Lead",
+    "Opportunity",
+    "OpportunityContact",
+    "Pipeline",
+    "Stage",
+    "StageChange",
+    "Target",
+    "currency_choices",
+    "default_currency",
+]
