@@ -177,6 +177,9 @@ STATICFILES_DIRS = [
     ("vendor/tabler-icons", NODE_MODULES / "@tabler/icons-webfont/dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select/dist"),
+    ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+    ("vendor/echarts", NODE_MODULES / "echarts/dist"),
+    ("vendor/fullcalendar", NODE_MODULES / "fullcalendar"),
 ]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: downloads go through a checked view
