@@ -37,7 +37,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-LIST_PAGE_NAMESPACES = ("customers", "activities", "core")
+LIST_PAGE_NAMESPACES = ("customers", "activities", "core", "sales")
 _serial = itertools.count()
 
 

@@ -1,0 +1,1 @@
+"""Sales api: one module per part (leads, routing, opportunities, …)."""

@@ -1,0 +1,1 @@
+"""Sales filters: one module per part (leads, routing, opportunities, …)."""

@@ -1,0 +1,1 @@
+"""Sales forms: one module per part (leads, routing, opportunities, …)."""

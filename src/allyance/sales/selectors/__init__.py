@@ -1,0 +1,1 @@
+"""Sales selectors: one module per part (leads, routing, opportunities, …)."""

@@ -1,0 +1,1 @@
+"""Sales services: one module per part (leads, routing, opportunities, …)."""

@@ -1,0 +1,1 @@
+"""Sales tasks: one module per part (leads, routing, opportunities, …)."""
