@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.dataset --scale small|medium|large --seed N
 
-`large` is 1,000,000 contacts, 200,000 accounts, 2,000,000 activities and 50 partner
-organisations with their users; `medium` is a tenth of that, `small` a hundredth.
+`large` is 1,000,000 contacts, 200,000 accounts, 2,000,000 activities, 300,000 leads,
+200,000 opportunities (with their stage history) and 50 partner organisations with their users; `medium` is a tenth of that, `small` a hundredth.
 The words come from the demo vocabulary (`allyance.core.demo.vocabulary`). The shape is
 what a real CRM holds: account sizes with a long tail (Pareto), a few owners with most
 of the records, activities bunched around campaign days and the recent weeks.
@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from itertools import accumulate
 from pathlib import Path
 
@@ -37,6 +38,15 @@ DEFAULT_SQLITE_PATH = PROJECT_DIR / "var" / "bench.sqlite3"
 BENCH_PASSWORD = "bench-only-password"  # local benchmark logins on a loopback server
 BATCH = 5000
 DIVISORS = {"large": 1, "medium": 10, "small": 100, "tiny": 10_000}
+# The bench pipeline: name (简体, English), probability, forecast category, outcome.
+BENCH_STAGES = (
+    ("初步接洽", "Qualification", 10, "pipeline", "open"),
+    ("需求分析", "Needs analysis", 20, "pipeline", "open"),
+    ("方案报价", "Proposal", 50, "best_case", "open"),
+    ("商务谈判", "Negotiation", 75, "commit", "open"),
+    ("赢单", "Won", 100, "closed", "won"),
+    ("输单", "Lost", 0, "omitted", "lost"),
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class Sizes:
     contacts: int
     accounts: int
     activities: int
+    leads: int
+    opportunities: int
     partners: int
     reps: int
 
@@ -58,6 +70,8 @@ def sizes_for(scale: str) -> Sizes:
         contacts=contacts,
         accounts=200_000 // divisor,
         activities=2_000_000 // divisor,
+        leads=300_000 // divisor,
+        opportunities=200_000 // divisor,
         partners=max(2, 50 // divisor),
         reps=max(8, contacts // 5000),
     )
@@ -562,6 +576,180 @@ class DatasetBuilder:
                 updated_at=day if done else created,
             )
 
+    # --- leads --------------------------------------------------------------------------
+
+    def lead_rows(self) -> Iterator:
+        """Leads mostly recent, a tenth in the queue without an owner, a third from partners."""
+        from allyance.customers.models import SizeBand, Source
+        from allyance.sales.models import Lead
+
+        vocab, rng, now = self.vocab, self.rng, self.now
+        family_weights = list(range(len(vocab.FAMILY_NAMES), 0, -1))
+        partner_weights = list(accumulate(_zipf_weights(len(self.partner_users))))
+        bands = [b for b, _label in SizeBand.choices]
+        statuses = Lead.Status.values
+        for _index in range(self.sizes.leads):
+            place = self.place()
+            chinese = place.chinese and rng.random() < 0.9
+            if chinese:
+                family, family_latin = rng.choices(vocab.FAMILY_NAMES, weights=family_weights)[0]
+                given, given_latin = rng.choice(vocab.GIVEN_NAMES)
+                local = f"{given_latin}.{family_latin}"
+            else:
+                family, given = rng.choice(vocab.LAST_NAMES), rng.choice(vocab.FIRST_NAMES)
+                local = f"{given}.{family}"
+            company, industry, domain = self.company_name(place, chinese)
+            self.names.discard(company)  # a lead's company is not yet an account
+            if rng.random() < 0.3:
+                partner = self.partner_users[
+                    bisect(partner_weights, rng.random() * partner_weights[-1])
+                ]
+                organisation_id, owner_id = partner[0], partner[2]
+            else:
+                organisation_id = self.company_id
+                owner_id = None if rng.random() < 0.1 else self.rep_for(place.territory)
+            created = now - timedelta(days=540 * rng.random() ** 2)
+            status = rng.choices(statuses, weights=(35, 25, 10, 15, 15))[0]
+            score = max(0, min(100, int(rng.gauss(35, 20))))
+            yield Lead(
+                family_name=family,
+                given_name=given,
+                company=company,
+                title=rng.choice(vocab.TOP_POSITIONS)[0 if chinese else 2],
+                email=self.email(local, domain) if rng.random() < 0.9 else "",
+                mobile=self.mobile(place) if rng.random() < 0.8 else "",
+                source=rng.choice(Source.values),
+                country=place.country,
+                province=place.province,
+                city=place.city,
+                industry=industry,
+                size_band=rng.choices(bands, weights=(40, 30, 18, 8, 4))[0],
+                budget=Decimal(rng.choice((5, 10, 20, 50, 100, 300))) * 10_000
+                if rng.random() < 0.4
+                else None,
+                currency="CNY" if place.chinese else "USD",
+                status=status,
+                disqualified_reason=rng.choice(vocab.OUTCOMES)[0 if chinese else 1]
+                if status == Lead.Status.DISQUALIFIED
+                else "",
+                score=score,
+                score_reasons=[{"points": score, "reason": "bench"}],
+                territory_id=self.territories[place.territory],
+                organisation_id=organisation_id,
+                owner_id=owner_id,
+                created_at=created,
+                updated_at=self.when_between(created, now, 0.5),
+            )
+
+    # --- opportunities ------------------------------------------------------------------
+
+    def build_pipeline(self) -> None:
+        from allyance.sales.models import Pipeline, Stage
+
+        pipeline, _created = Pipeline.objects.get_or_create(
+            name="标准销售流程 Standard", defaults={"is_default": True}
+        )
+        self.pipeline_id = pipeline.pk
+        self.stages = []
+        for order, (name_cn, name_en, probability, category, outcome) in enumerate(BENCH_STAGES):
+            stage, _created = Stage.objects.get_or_create(
+                pipeline=pipeline,
+                name=f"{name_cn} {name_en}",
+                defaults={
+                    "order": order,
+                    "probability": probability,
+                    "forecast_category": category,
+                    "outcome": outcome,
+                    "stall_days": 21 if outcome == "open" else None,
+                },
+            )
+            self.stages.append(stage)
+
+    def opportunity_rows(self) -> Iterator:
+        """Deals on the accounts (Pareto again): 60 % open, the rest won or lost, with a path."""
+        from allyance.sales.models import Opportunity
+
+        vocab, rng, now = self.vocab, self.rng, self.now
+        open_stages = [index for index, stage in enumerate(self.stages) if stage.outcome == "open"]
+        won = next(i for i, stage in enumerate(self.stages) if stage.outcome == "won")
+        lost = next(i for i, stage in enumerate(self.stages) if stage.outcome == "lost")
+        self.opportunity_paths: list[tuple[list[int], list[datetime]]] = []
+        for _index in range(self.sizes.opportunities):
+            account = self.pick_account()
+            chinese = account.chinese
+            topic_cn, topic_en = rng.choice(vocab.TOPICS)
+            created = now - timedelta(days=720 * rng.random() ** 1.5)
+            roll = rng.random()
+            if roll < 0.6:
+                last = rng.choices(open_stages, weights=(40, 25, 20, 15))[0]
+                path = list(range(last + 1))
+            elif roll < 0.8:
+                path = [*open_stages, won]
+            else:
+                path = [*range(rng.choice(open_stages) + 1), lost]
+            moments = [created]
+            for _step in path[1:]:
+                moments.append(moments[-1] + timedelta(days=rng.uniform(1, 30) ** 1.2))
+            moments = [min(moment, now) for moment in moments]
+            stage = self.stages[path[-1]]
+            closed = stage.outcome != "open"
+            amount = Decimal(int(rng.lognormvariate(11.5, 1.1) // 100 * 100))
+            close_date = (
+                moments[-1].date()
+                if closed
+                else (now + timedelta(days=rng.uniform(-20, 180))).date()
+            )
+            owner_id = account.owner_id
+            if rng.random() < 0.15 and account.organisation_id == self.company_id:
+                owner_id = self.rep_for(account.territory)
+            self.opportunity_paths.append((path, moments))
+            yield Opportunity(
+                name=f"{topic_cn}（{account.place.short}）" if chinese else topic_en.capitalize(),
+                account_id=account.id,
+                pipeline_id=self.pipeline_id,
+                stage_id=stage.pk,
+                outcome=stage.outcome,
+                amount=amount,
+                currency="CNY" if account.place.chinese else "USD",
+                close_date=close_date,
+                probability=stage.probability,
+                forecast_category=stage.forecast_category,
+                loss_reason=rng.choice(vocab.OUTCOMES)[0 if chinese else 1]
+                if stage.outcome == "lost"
+                else "",
+                territory_id=self.territories[account.territory],
+                organisation_id=account.organisation_id,
+                owner_id=owner_id,
+                stage_entered_at=moments[-1],
+                closed_at=moments[-1] if closed else None,
+                last_activity_at=self.when_between(moments[-1], now, 2.0),
+                created_at=created,
+                updated_at=moments[-1],
+            )
+
+    def keep_opportunity_ids(self, batch: list) -> None:
+        for opportunity in batch:
+            self.opportunity_ids.append(opportunity.pk)
+
+    def stage_change_rows(self) -> Iterator:
+        from allyance.sales.models import StageChange
+
+        for opportunity_id, (path, moments) in zip(
+            self.opportunity_ids, self.opportunity_paths, strict=True
+        ):
+            previous = None
+            for step, stage_index in enumerate(path):
+                yield StageChange(
+                    opportunity_id=opportunity_id,
+                    from_stage_id=self.stages[previous].pk if previous is not None else None,
+                    to_stage_id=self.stages[stage_index].pk,
+                    changed_at=moments[step],
+                    seconds_in_from_stage=int((moments[step] - moments[step - 1]).total_seconds())
+                    if step
+                    else None,
+                )
+                previous = stage_index
+
     # --- the whole load -----------------------------------------------------------------
 
     def build(self) -> LoadStats:
@@ -571,10 +759,12 @@ class DatasetBuilder:
         from allyance.activities.models import Activity
         from allyance.core import search
         from allyance.customers.models import Account, Contact
+        from allyance.sales.models import Lead, Opportunity, StageChange
 
         started = time.perf_counter()
         self.build_structure()
-        with self.timestamps_as_given(Account, Contact, Activity):
+        self.build_pipeline()
+        with self.timestamps_as_given(Account, Contact, Activity, Lead, Opportunity):
             self._account_done = 0
             self.insert(
                 "customers_account", self.account_rows(), Account, keep=self.keep_account_ids
@@ -585,7 +775,16 @@ class DatasetBuilder:
                 "customers_contact", self.contact_rows(), Contact, keep=self.keep_contact_ids
             )
             self.insert("activities_activity", self.activity_rows(), Activity)
-        for model in (Account, Contact):
+            self.insert("sales_lead", self.lead_rows(), Lead)
+            self.opportunity_ids: list[int] = []
+            self.insert(
+                "sales_opportunity",
+                self.opportunity_rows(),
+                Opportunity,
+                keep=self.keep_opportunity_ids,
+            )
+        self.insert("sales_stagechange", self.stage_change_rows(), StageChange)
+        for model in search.registered_models():
             index_started = time.perf_counter()
             with transaction.atomic():
                 count = search.index_records(model)

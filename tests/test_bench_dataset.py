@@ -12,6 +12,7 @@ from allyance.activities.models import Activity
 from allyance.core.models import Organisation, Role, User
 from allyance.core.search import search_queryset
 from allyance.customers.models import Account, Contact
+from allyance.sales.models import Lead, Opportunity, StageChange
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,8 @@ def test_bench_dataset_loads_the_sizes_of_its_scale_with_owners_and_territories(
     assert Activity.objects.count() == sizes.activities
     assert Organisation.objects.filter(kind=Organisation.Kind.PARTNER).count() == sizes.partners
     assert User.objects.filter(role=Role.PARTNER_USER).count() == sizes.partners
+    assert Lead.objects.count() == sizes.leads
+    assert Opportunity.objects.count() == sizes.opportunities
     assert not Contact.objects.filter(owner__isnull=True).exists()
     assert not Account.objects.filter(territory__isnull=True).exists()
     partner_owned = Contact.objects.exclude(organisation=Organisation.company())
@@ -82,3 +85,17 @@ def test_bench_dataset_is_the_same_for_the_same_seed_and_differs_for_another():
 
     assert first == second
     assert snapshot() != first
+
+
+def test_bench_deals_have_a_stage_history_that_ends_in_their_stage():
+    generate("tiny", seed=7, log=quiet)
+
+    outcomes = set(Opportunity.objects.values_list("outcome", flat=True))
+    assert {"open", "won"} <= outcomes
+    for deal in Opportunity.objects.select_related("stage").prefetch_related("stage_changes"):
+        changes = list(deal.stage_changes.all())
+        assert changes[0].from_stage_id is None
+        assert changes[-1].to_stage_id == deal.stage_id
+        assert deal.outcome == deal.stage.outcome
+        assert (deal.closed_at is not None) == (deal.outcome != "open")
+    assert StageChange.objects.filter(seconds_in_from_stage__gt=0).exists()
