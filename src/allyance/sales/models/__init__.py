@@ -3,6 +3,7 @@
 One module per part; import models from here (`from allyance.sales.models import Lead`).
 """
 
+from allyance.sales.models.alerts import AlertSettings, LargeDealAlert, StalledDealAlert
 from allyance.sales.models.leads import Lead
 from allyance.sales.models.money import currency_choices, default_currency
 from allyance.sales.models.pipelines import (
@@ -16,6 +17,9 @@ from allyance.sales.models.pipelines import (
 from allyance.sales.models.targets import Target
 
 __all__ = [
+    "AlertSettings",
+    "LargeDealAlert",
+    "StalledDealAlert",
     "ForecastCategory",
     "Lead",
     "Opportunity",
