@@ -48,6 +48,9 @@ class Activity(BusinessModel):
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
     outcome = models.CharField(_("outcome"), max_length=255, blank=True)
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    remind_at = models.DateTimeField(_("remind me at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     account = models.ForeignKey(
         "customers.Account",
@@ -84,6 +87,16 @@ class Activity(BusinessModel):
             models.Index(fields=["contact", "-created_at"]),
             models.Index(fields=["owner", "status", "due_at"]),
             models.Index(fields=["target_type", "target_id"]),
+            # Calendar range queries: "my" calendar by owner, the team's by time.
+            models.Index(fields=["owner", "starts_at"]),
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["due_at"]),
+            # The reminder sweep reads only reminders not yet delivered.
+            models.Index(
+                fields=["remind_at"],
+                condition=models.Q(reminded_at__isnull=True, remind_at__isnull=False),
+                name="activity_reminder_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -105,3 +118,101 @@ class Activity(BusinessModel):
     @property
     def when(self):
         return self.starts_at or self.due_at or self.created_at
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.status == self.Status.PLANNED
+            and self.due_at is not None
+            and self.due_at < timezone.now()
+        )
+
+    @property
+    def scheduled_at(self):
+        """The moment the activity happens: its start, or its due time."""
+        return self.starts_at or self.due_at
+
+
+class ActivityInvitee(models.Model):
+    """Someone invited to a meeting: an internal user or a customer's contact."""
+
+    class Response(models.TextChoices):
+        NEEDS_ACTION = "needs_action", _("No answer yet")
+        ACCEPTED = "accepted", _("Accepted")
+        TENTATIVE = "tentative", _("Maybe")
+        DECLINED = "declined", _("Declined")
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="invitees"
+    )
+    user = models.ForeignKey(
+        "core.User",
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    response = models.CharField(
+        _("response"), max_length=20, choices=Response.choices, default=Response.NEEDS_ACTION
+    )
+    invited_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = _("invitee")
+        verbose_name_plural = _("invitees")
+        ordering = ["invited_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, contact__isnull=True)
+                | models.Q(user__isnull=True, contact__isnull=False),
+                name="invitee_is_user_or_contact",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "user"],
+                condition=models.Q(user__isnull=False),
+                name="unique_invited_user",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "contact"],
+                condition=models.Q(contact__isnull=False),
+                name="unique_invited_contact",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "activity"])]
+
+    def __str__(self) -> str:
+        return str(self.user or self.contact)
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a user's private iCalendar feed URL; regenerating it revokes the old URL."""
+
+    user = models.OneToOneField(
+        "core.User",
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_token",
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed token")
+        verbose_name_plural = _("calendar feed tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user}"
