@@ -4,6 +4,8 @@ One module per part; import models from here (`from allyance.sales.models import
 """
 
 from allyance.sales.models.alerts import AlertSettings, LargeDealAlert, StalledDealAlert
+from allyance.sales.models.commissions import CommissionPlan, CommissionTier
+from allyance.sales.models.expenses import Expense
 from allyance.sales.models.leads import Lead
 from allyance.sales.models.money import currency_choices, default_currency
 from allyance.sales.models.pipelines import (
@@ -20,6 +22,9 @@ __all__ = [
     "AlertSettings",
     "LargeDealAlert",
     "StalledDealAlert",
+    "CommissionPlan",
+    "CommissionTier",
+    "Expense",
     "ForecastCategory",
     "Lead",
     "Opportunity",
