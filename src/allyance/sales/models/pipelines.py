@@ -30,6 +30,8 @@ class Pipeline(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     description = models.TextField(_("description"), blank=True)
 
+    audited = True
+
     class Meta:
         verbose_name = _("pipeline")
         verbose_name_plural = _("pipelines")
@@ -72,6 +74,8 @@ class Stage(models.Model):
     stall_days = models.PositiveIntegerField(_("stalled after (days)"), null=True, blank=True)
     # Sanitised HTML: the team's know-how for deals in this stage.
     playbook = models.TextField(_("playbook"), blank=True)
+
+    audited = True
 
     class Meta:
         verbose_name = _("sales stage")
@@ -194,6 +198,8 @@ class OpportunityContact(models.Model):
     role = models.CharField(
         _("role"), max_length=20, choices=Contact.DecisionRole.choices, blank=True
     )
+
+    audited = True
 
     class Meta:
         verbose_name = _("opportunity contact")
