@@ -93,7 +93,7 @@ class LeadFactory(DjangoModelFactory):
     family_name = factory.Sequence(lambda n: f"Lead{n}")
     given_name = "Pat"
     company = factory.Sequence(lambda n: f"Prospect {n} Co")
-    organisation = factory.LazyFunction(company)
+    organisation = factory.LazyFunction(Organisation.company)  # `company` here is the field
     email = factory.Sequence(lambda n: f"lead{n}@example.com")
 
 
