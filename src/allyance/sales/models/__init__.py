@@ -16,6 +16,7 @@ from allyance.sales.models.pipelines import (
     Stage,
     StageChange,
 )
+from allyance.sales.models.routing import AssignmentRule, LeadAssignment, RoundRobinCursor
 from allyance.sales.models.targets import Target
 
 __all__ = [
@@ -33,6 +34,9 @@ __all__ = [
     "Stage",
     "StageChange",
     "Target",
+    "AssignmentRule",
+    "LeadAssignment",
+    "RoundRobinCursor",
     "currency_choices",
     "default_currency",
 ]

@@ -1,0 +1,267 @@
+"""Lead routing: rules in priority order, each condition kind, team strategies, queue, the log."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from allyance.core.models import AuditEntry, Role
+from allyance.sales.models import AssignmentRule, Lead, LeadAssignment
+from allyance.sales.services.routing import (
+    assignment_rule_move,
+    assignment_rule_save,
+    lead_route,
+    leads_route,
+    leads_route_preview,
+)
+from tests.factories import LeadFactory, TeamFactory, TerritoryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rule(**fields) -> AssignmentRule:
+    fields.setdefault("name", f"Rule {AssignmentRule.objects.count() + 1}")
+    fields.setdefault("action", AssignmentRule.Action.USER)
+    return AssignmentRule.objects.create(**fields)
+
+
+def routed_owner(lead, by=None):
+    lead_route(lead=lead, by=by)
+    lead.refresh_from_db()
+    return lead.owner
+
+
+def test_first_matching_rule_in_priority_order_wins():
+    north, south = UserFactory(), UserFactory()
+    rule(name="Later", priority=20, assign_user=south)
+    rule(name="Sooner", priority=10, assign_user=north, cities=["Beijing"])
+    rule(name="Off", priority=1, assign_user=south, is_active=False)
+
+    beijing = LeadFactory(city="beijing ")
+    assert routed_owner(beijing) == north
+    assert beijing.assignments.get().rule_name == "Sooner"
+
+    elsewhere = LeadFactory(city="Wuhan")
+    assert routed_owner(elsewhere) == south
+    assert elsewhere.assignments.get().rule.name == "Later"
+
+
+def test_no_matching_rule_leaves_the_lead_alone():
+    rep = UserFactory()
+    rule(assign_user=UserFactory(), industries=["manufacturing"])
+    lead = LeadFactory(owner=rep, industry="retail")
+    assert lead_route(lead=lead, by=rep) is None
+    lead.refresh_from_db()
+    assert lead.owner == rep
+    assert not LeadAssignment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("conditions", "matching", "missing"),
+    [
+        ({"countries": ["CN"]}, {"country": "CN"}, {"country": "DE"}),
+        ({"provinces": ["Guangdong", "Fujian"]}, {"province": "FUJIAN"}, {"province": "Hubei"}),
+        ({"cities": ["Shenzhen"]}, {"city": "shenzhen"}, {"city": "Shanghai"}),
+        ({"size_bands": ["50-249"]}, {"size_band": "50-249"}, {"size_band": "1-9"}),
+        ({"industries": ["manufacturing"]}, {"industry": "manufacturing"}, {"industry": "retail"}),
+        ({"sources": ["website"]}, {"source": "website"}, {"source": "referral"}),
+        ({"score_min": 50}, {"score": 50}, {"score": 49}),
+        ({"score_max": 10}, {"score": 10}, {"score": 11}),
+        ({"score_min": 10, "score_max": 20}, {"score": 15}, {"score": 25}),
+        (
+            {"custom_fields_equal": {"segment": "Gov"}},
+            {"custom_fields": {"segment": "gov"}},
+            {"custom_fields": {"segment": "edu"}},
+        ),
+        ({"company_contains": "steel"}, {"company": "Baosteel Group"}, {"company": "Acme"}),
+        ({"email_contains": ".gov.cn"}, {"email": "li@sz.gov.cn"}, {"email": "li@acme.com"}),
+    ],
+)
+def test_each_condition_kind_matches_and_misses(conditions, matching, missing):
+    target = UserFactory()
+    rule(assign_user=target, **conditions)
+    hit = LeadFactory(**matching)
+    miss = LeadFactory(**missing)
+    assert routed_owner(hit) == target
+    assert routed_owner(miss) is None
+    assert not miss.assignments.exists()
+
+
+def test_a_rule_without_conditions_matches_every_lead():
+    target = UserFactory()
+    rule(assign_user=target)
+    assert routed_owner(LeadFactory(city="", industry="", score=0)) == target
+
+
+def test_partner_leads_are_routed_only_by_rules_that_say_so(partner_a, partner_a_user):
+    target = UserFactory()
+    rule(name="Company only", priority=1, assign_user=target)
+    lead = LeadFactory(organisation=partner_a, owner=partner_a_user)
+    assert routed_owner(lead) == partner_a_user
+
+    rule(name="Partners too", priority=2, assign_user=target, include_partner_leads=True)
+    assert routed_owner(lead) == target
+    assert lead.assignments.get().rule_name == "Partners too"
+
+
+def test_round_robin_cycles_through_the_team():
+    team = TeamFactory()
+    members = [UserFactory() for _ in range(3)]
+    team.members.set(members)
+    rule(action=AssignmentRule.Action.ROUND_ROBIN, assign_team=team)
+    owners = [routed_owner(LeadFactory()) for _ in range(7)]
+    ordered = sorted(members, key=lambda u: u.pk)
+    assert owners == ordered * 2 + ordered[:1]
+
+
+def test_round_robin_skips_inactive_members():
+    team = TeamFactory()
+    active, gone = UserFactory(), UserFactory(is_active=False)
+    team.members.set([active, gone])
+    rule(action=AssignmentRule.Action.ROUND_ROBIN, assign_team=team)
+    assert {routed_owner(LeadFactory()) for _ in range(3)} == {active}
+
+
+def test_least_loaded_picks_the_member_with_fewest_open_leads():
+    team = TeamFactory()
+    busy, idle = UserFactory(), UserFactory()
+    team.members.set([busy, idle])
+    LeadFactory.create_batch(3, owner=busy)
+    LeadFactory.create_batch(2, owner=idle)
+    LeadFactory.create_batch(5, owner=idle, status=Lead.Status.CONVERTED)  # closed: not load
+    rule(action=AssignmentRule.Action.LEAST_LOADED, assign_team=team)
+    assert routed_owner(LeadFactory()) == idle
+    # Now 3 and 3: ties go to the lower id, then they alternate.
+    owners = [routed_owner(LeadFactory()) for _ in range(2)]
+    assert sorted(o.pk for o in owners) == sorted([busy.pk, idle.pk])
+
+
+def test_territory_rule_sets_the_territory_and_the_first_member():
+    south = TerritoryFactory(name="South")
+    first, second = UserFactory(), UserFactory()
+    south.members.set([second, first])
+    rule(action=AssignmentRule.Action.TERRITORY, assign_territory=south)
+    lead = LeadFactory()
+    assert routed_owner(lead) == min(first, second, key=lambda u: u.pk)
+    assert lead.territory == south
+
+    empty = TerritoryFactory(name="Empty")
+    AssignmentRule.objects.update(assign_territory=empty)
+    lead = LeadFactory(owner=first)
+    assert routed_owner(lead) is None
+    assert lead.territory == empty
+    assert lead.assignments.get().queued
+
+
+def test_queue_rule_leaves_the_owner_empty():
+    creator = UserFactory()
+    rule(action=AssignmentRule.Action.QUEUE, name="Hold")
+    lead = LeadFactory(owner=creator)
+    assignment = lead_route(lead=lead, by=creator)
+    lead.refresh_from_db()
+    assert lead.owner is None
+    assert assignment.queued and assignment.assigned_user is None
+    assert assignment.rule_name == "Hold"
+
+
+def test_assignment_log_names_the_rule_and_the_change_is_audited():
+    by, target = UserFactory(role=Role.SALES_MANAGER), UserFactory()
+    rule(name="Shenzhen to Wang", cities=["Shenzhen"], assign_user=target)
+    lead = LeadFactory(city="Shenzhen")
+    assignment = lead_route(lead=lead, by=by)
+    assert assignment.rule.name == "Shenzhen to Wang"
+    assert assignment.assigned_user == target
+    assert assignment.by == by
+    assert assignment.trigger == LeadAssignment.Trigger.CREATED
+    entry = AuditEntry.objects.filter(object_id=str(lead.pk), action="update").latest("id")
+    assert entry.actor == by
+    assert entry.changes["owner_id"][1] == target.pk
+
+
+def test_the_log_survives_the_rule():
+    target = UserFactory()
+    r = rule(name="Temporary", assign_user=target)
+    lead = LeadFactory()
+    lead_route(lead=lead, by=None)
+    r.delete()
+    assignment = lead.assignments.get()
+    assert assignment.rule is None and assignment.rule_name == "Temporary"
+
+
+def test_bulk_routing_of_a_selection(admin_user):
+    team = TeamFactory()
+    a, b = UserFactory(), UserFactory()
+    team.members.set([a, b])
+    rule(
+        name="Web",
+        priority=1,
+        sources=["website"],
+        action=AssignmentRule.Action.ROUND_ROBIN,
+        assign_team=team,
+    )
+    rule(name="Rest", priority=2, action=AssignmentRule.Action.QUEUE)
+    web = LeadFactory.create_batch(4, source="website")
+    other = LeadFactory(source="referral", owner=a)
+    closed = LeadFactory(source="website", status=Lead.Status.DISQUALIFIED)
+    untouched = LeadFactory(source="website")
+
+    result = leads_route(
+        leads=Lead.objects.filter(pk__in=[x.pk for x in [*web, other, closed]]), by=admin_user
+    )
+    assert result.skipped == 1 and result.unmatched == 0 and result.moved == 5
+    owners = [Lead.objects.get(pk=x.pk).owner_id for x in web]
+    assert sorted(owners) == sorted([a.pk, b.pk] * 2)
+    assert Lead.objects.get(pk=other.pk).owner_id is None
+    assert Lead.objects.get(pk=closed.pk).owner_id is None
+    assert not closed.assignments.exists() and not untouched.assignments.exists()
+    assert {x.rule_name for x in LeadAssignment.objects.all()} == {"Web", "Rest"}
+    assert set(LeadAssignment.objects.values_list("trigger", flat=True)) == {"on_demand"}
+    # One audit entry per moved lead, by the person who routed, and versions went up.
+    assert AuditEntry.objects.filter(actor=admin_user, action="update").count() == 5
+    assert Lead.objects.get(pk=other.pk).version == 2
+
+
+def test_preview_changes_nothing(admin_user):
+    target = UserFactory()
+    rule(assign_user=target)
+    leads = LeadFactory.create_batch(3)
+    decisions, unmatched = leads_route_preview(leads=leads)
+    assert [d.user_id for d in decisions] == [target.pk] * 3 and unmatched == []
+    assert not Lead.objects.filter(owner=target).exists()
+    assert not LeadAssignment.objects.exists()
+
+
+def test_only_managers_and_admins_route_on_demand(partner_a_user, rep):
+    rule(action=AssignmentRule.Action.QUEUE)
+    lead = LeadFactory()
+    for user in (partner_a_user, rep):
+        with pytest.raises(PermissionDenied):
+            leads_route(leads=[lead], by=user)
+    assert leads_route(leads=[lead], by=UserFactory(role=Role.SALES_MANAGER)).moved == 0
+
+
+def test_rules_are_written_by_admins_with_a_target_for_their_action(admin_user, rep):
+    with pytest.raises(PermissionDenied):
+        assignment_rule_save(rule=AssignmentRule(name="x", action="queue"), by=rep)
+    with pytest.raises(ValidationError) as err:
+        assignment_rule_save(rule=AssignmentRule(name="x", action="round_robin"), by=admin_user)
+    assert "assign_team" in err.value.message_dict
+    with pytest.raises(ValidationError) as err:
+        assignment_rule_save(
+            rule=AssignmentRule(name="x", action="queue", score_min=5, score_max=1),
+            by=admin_user,
+        )
+    assert "score_max" in err.value.message_dict
+    saved = assignment_rule_save(
+        rule=AssignmentRule(name="x", action="queue", assign_user=rep), by=admin_user
+    )
+    assert saved.assign_user is None  # a queue rule names no user
+    assert AuditEntry.objects.filter(object_id=str(saved.pk), action="create").exists()
+
+
+def test_move_up_and_down_swaps_neighbours(admin_user):
+    one, two, three = (rule(name=n, priority=p) for n, p in (("1", 5), ("2", 6), ("3", 7)))
+    assignment_rule_move(rule=three, direction="up", by=admin_user)
+    assert list(AssignmentRule.objects.values_list("name", flat=True)) == ["1", "3", "2"]
+    assignment_rule_move(rule=one, direction="down", by=admin_user)
+    assert list(AssignmentRule.objects.values_list("name", flat=True)) == ["3", "1", "2"]
+    assignment_rule_move(rule=three, direction="up", by=admin_user)  # already first
+    assert list(AssignmentRule.objects.values_list("name", flat=True)) == ["3", "1", "2"]
