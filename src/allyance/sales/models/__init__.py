@@ -17,6 +17,7 @@ from allyance.sales.models.pipelines import (
     StageChange,
 )
 from allyance.sales.models.routing import AssignmentRule, LeadAssignment, RoundRobinCursor
+from allyance.sales.models.scoring import LeadEvent, ScoringRule
 from allyance.sales.models.targets import Target
 
 __all__ = [
@@ -28,9 +29,11 @@ __all__ = [
     "Expense",
     "ForecastCategory",
     "Lead",
+    "LeadEvent",
     "Opportunity",
     "OpportunityContact",
     "Pipeline",
+    "ScoringRule",
     "Stage",
     "StageChange",
     "Target",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -108,6 +109,8 @@ class Lead(BusinessModel):
             models.Index(fields=["email"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["mobile"]),
+            # Duplicate check on entry: the company name compared case-insensitively.
+            models.Index(Lower("company"), name="sales_lead_company_lower"),
         ]
 
     def __str__(self) -> str:
