@@ -12,6 +12,7 @@ from allyance.core.api_attachments import AttachmentViewSet
 from allyance.core.api_audit import AuditEntryViewSet
 from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
+from allyance.sales.api.expenses import ExpenseViewSet
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
@@ -25,6 +26,7 @@ router.register("tokens", core_api.TokenViewSet, basename="token")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("audit", AuditEntryViewSet, basename="audit")
+router.register("expenses", ExpenseViewSet, basename="expense")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -1,0 +1,30 @@
+"""Reads of sales expenses: what the gate shows, plus what waits for the user's decision."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from allyance.core.visibility import visibility_filter
+from allyance.sales.models import Expense
+from allyance.sales.services.expenses import owners_approvable_by
+
+
+def awaiting_decision_condition(user) -> Q:
+    """Submitted expenses of the people whose expenses `user` approves."""
+    return Q(status=Expense.Status.SUBMITTED, owner__in=owners_approvable_by(user).values("pk"))
+
+
+def expenses_visible_to(user) -> QuerySet[Expense]:
+    """The gate's expenses, and those waiting for this user's decision (a fallback approver,
+    such as a sales manager for a rep without a team, is outside the gate's team scope)."""
+    expenses = Expense.objects.select_related("owner", "approver", "account", "opportunity")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return expenses.none()
+    condition = visibility_filter(user, Expense)
+    if condition is None:
+        return expenses
+    return expenses.filter(condition | awaiting_decision_condition(user))
+
+
+def expenses_awaiting_decision_by(user) -> QuerySet[Expense]:
+    return expenses_visible_to(user).filter(awaiting_decision_condition(user))
