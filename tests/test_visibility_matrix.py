@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from allyance.core.attachments import attachment_add
 from allyance.core.audit import snapshot
-from allyance.core.models import AuditEntry, CustomField, Role, User
+from allyance.core.models import AuditEntry, CustomField, Notification, Role, User
 from allyance.customers.models import Account
 from allyance.urls import router
 from tests.factories import (
@@ -123,6 +123,10 @@ ROWS: dict[str, Row] = {
         change={"label": "hijacked"},
         partners_see_own=False,
     ),
+    "notifications": Row(
+        make=lambda u: Notification.objects.create(recipient=u, message=marker()),
+        shown_as=lambda n: n.message,
+    ),
 }
 
 # List pages by URL name, and the row each one lists. Every page whose name ends in
@@ -133,6 +137,8 @@ PAGES: dict[str, str] = {
     "activities:activity-list": "activities",
     "core:custom-field-list": "custom-fields",
     "core:my-users": "users",
+    "activities:task-list": "activities",
+    "core:notification-list": "notifications",
 }
 
 

@@ -11,6 +11,7 @@ from allyance.core import views as core_views
 from allyance.core.api_attachments import AttachmentViewSet
 from allyance.core.api_audit import AuditEntryViewSet
 from allyance.core.api_custom_fields import CustomFieldViewSet
+from allyance.core.api_notifications import NotificationViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 
@@ -26,6 +27,7 @@ router.register("tokens", core_api.TokenViewSet, basename="token")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("audit", AuditEntryViewSet, basename="audit")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("expenses", ExpenseViewSet, basename="expense")
 
 urlpatterns = [

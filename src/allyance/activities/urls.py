@@ -8,4 +8,11 @@ urlpatterns = [
     path("activities/", views.activity_list, name="activity-list"),
     path("activities/new/", views.activity_create, name="activity-create"),
     path("activities/<int:pk>/", views.activity_edit, name="activity-edit"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/events/", views.calendar_events, name="calendar-events"),
+    path("calendar/events/<int:pk>/move/", views.calendar_move, name="calendar-move"),
+    path("calendar/feed/token/", views.calendar_feed_token, name="calendar-feed-token"),
+    path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("tasks/", views.task_list, name="task-list"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task-done"),
 ]

@@ -13,6 +13,8 @@ def navigation(request) -> dict:
         (_("Accounts"), reverse("customers:account-list"), "building"),
         (_("Contacts"), reverse("customers:contact-list"), "users"),
         (_("Activities"), reverse("activities:activity-list"), "calendar-event"),
+        (_("Calendar"), reverse("activities:calendar"), "calendar"),
+        (_("Tasks"), reverse("activities:task-list"), "checklist"),
     ]
     if user.is_admin:
         items.append((_("Administration"), reverse("core:admin-home"), "settings"))

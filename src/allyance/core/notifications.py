@@ -54,6 +54,15 @@ def notification_email(*, notification_id: int) -> bool:
     return True
 
 
+def notifications_of(user: User):
+    """The user's own notifications, newest first: nobody reads another's."""
+    return Notification.objects.filter(recipient_id=user.pk)
+
+
+def unread_count_of(user: User) -> int:
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
 def notifications_mark_read(*, recipient: User, ids: list[int] | None = None) -> int:
     """Mark the recipient's notifications read (all of them when `ids` is None)."""
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)

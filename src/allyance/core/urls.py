@@ -1,5 +1,6 @@
 from django.urls import path
 
+import allyance.core.views_notifications as views_notifications
 import allyance.core.views_transfer as views_transfer
 from allyance.core import views, views_admin, views_attachments, views_custom_fields
 
@@ -43,6 +44,13 @@ urlpatterns = [
         name="custom-field-delete",
     ),
     path("profile/", views.profile, name="profile"),
+    path("notifications/", views_notifications.notification_list, name="notification-list"),
+    path(
+        "notifications/<int:pk>/open/",
+        views_notifications.notification_open,
+        name="notification-open",
+    ),
+    path("notifications/read/", views_notifications.notification_read, name="notification-read"),
     path("imports/new/", views_transfer.import_new, name="import-new"),
     path("imports/<int:pk>/", views_transfer.import_detail, name="import-detail"),
     path("imports/<int:pk>/run/", views_transfer.import_run, name="import-run"),
