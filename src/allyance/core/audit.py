@@ -67,10 +67,13 @@ def _jsonable(value):
 
 
 def snapshot(instance: models.Model) -> dict:
+    # A model may leave derived fields out (`audit_ignored_fields`), e.g. data computed from
+    # other records that the audit log must neither repeat nor reveal.
+    ignored = IGNORED_FIELDS.union(getattr(instance, "audit_ignored_fields", ()))
     return {
         field.attname: _jsonable(getattr(instance, field.attname, None))
         for field in instance._meta.concrete_fields
-        if field.name not in IGNORED_FIELDS and not field.primary_key
+        if field.name not in ignored and not field.primary_key
     }
 
 

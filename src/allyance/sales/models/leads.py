@@ -93,6 +93,9 @@ class Lead(BusinessModel):
     )
 
     visibility_territory_path = "territory"
+    # Derived data: recomputed by the services, and duplicates may name records the reader
+    # of the audit trail may not see.
+    audit_ignored_fields = ("possible_duplicates", "score", "score_reasons", "scored_at")
     search_fields = ("family_name", "given_name", "company", "email", "phone", "mobile")
 
     class Meta:
