@@ -14,6 +14,7 @@ from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.core.api_notifications import NotificationViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
+from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
@@ -29,6 +30,9 @@ router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("audit", AuditEntryViewSet, basename="audit")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("expenses", ExpenseViewSet, basename="expense")
+router.register("leads", LeadViewSet, basename="lead")
+router.register("lead-events", LeadEventViewSet, basename="lead-event")
+router.register("scoring-rules", ScoringRuleViewSet, basename="scoring-rule")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -15,6 +15,7 @@ def navigation(request) -> dict:
         (_("Activities"), reverse("activities:activity-list"), "calendar-event"),
         (_("Calendar"), reverse("activities:calendar"), "calendar"),
         (_("Tasks"), reverse("activities:task-list"), "checklist"),
+        (_("Leads"), reverse("sales:lead-list"), "user-search"),
     ]
     if user.is_admin:
         items.append((_("Administration"), reverse("core:admin-home"), "settings"))

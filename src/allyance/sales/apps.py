@@ -6,3 +6,22 @@ class SalesConfig(AppConfig):
     name = "allyance.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        self._ready_leads()
+
+    def _ready_leads(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from allyance.activities.models import Activity
+        from allyance.core import search
+        from allyance.sales.models import Lead
+        from allyance.sales.selectors.leads import lead_search_document, leads_visible_to
+        from allyance.sales.services.scoring import activity_changed
+
+        search.register(
+            Lead, document=lead_search_document, selector=leads_visible_to, group="leads"
+        )
+        # Activities live in their own app; a lead's score follows the ones logged on it.
+        post_save.connect(activity_changed, sender=Activity, dispatch_uid="sales_lead_score")
+        post_delete.connect(activity_changed, sender=Activity, dispatch_uid="sales_lead_score")

@@ -6,6 +6,26 @@ app_name = "sales"
 
 urlpatterns: list = []
 
+from allyance.sales.views import leads as lead_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/", lead_views.lead_list, name="lead-list"),
+    path("leads/new/", lead_views.lead_create, name="lead-create"),
+    path("leads/<int:pk>/", lead_views.lead_detail, name="lead-detail"),
+    path("leads/<int:pk>/edit/", lead_views.lead_edit, name="lead-edit"),
+    path("leads/<int:pk>/convert/", lead_views.lead_convert, name="lead-convert"),
+    path("leads/scoring-rules/", lead_views.scoring_rule_list, name="scoring-rule-list"),
+    path("leads/scoring-rules/new/", lead_views.scoring_rule_create, name="scoring-rule-create"),
+    path(
+        "leads/scoring-rules/<int:pk>/", lead_views.scoring_rule_edit, name="scoring-rule-edit"
+    ),
+    path(
+        "leads/scoring-rules/<int:pk>/delete/",
+        lead_views.scoring_rule_delete,
+        name="scoring-rule-delete",
+    ),
+]
+
 from allyance.sales.views import expenses as expense_views  # noqa: E402
 
 urlpatterns += [

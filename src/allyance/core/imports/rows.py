@@ -246,11 +246,20 @@ class ImportPass:
             elif self.target.model is Account and values.get("name"):
                 names.add(values["name"].lower())
         is_contact = self.target.model is Contact
+        # Other people-like records (leads) match by e-mail and phone only.
+        is_person = is_contact or self.target.model is not Account
         columns = ["pk", *self.target.email_fields, *self.target.phone_fields]
-        columns += ["family_name", "given_name", "account__name"] if is_contact else ["name"]
+        if is_contact:
+            columns += ["family_name", "given_name", "account__name"]
+        elif is_person:
+            columns += ["family_name", "given_name"]
+        else:
+            columns += ["name"]
         lowered = (
             {"family_lower": Lower("family_name"), "given_lower": Lower("given_name")}
             if is_contact
+            else {}
+            if is_person
             else {"name_lower": Lower("name")}
         )
         visible = self.target.visible(self.user).annotate(**lowered).order_by("-updated_at", "-pk")
@@ -271,7 +280,7 @@ class ImportPass:
                 record["account"] = record.pop("account__name", "")
                 label = (
                     display_name(family=record["family_name"], given=record["given_name"])
-                    if is_contact
+                    if is_person
                     else record["name"]
                 )
                 for key in self.duplicate_keys(record):

@@ -22,6 +22,7 @@ from allyance.core.models import CustomField, User
 from allyance.core.normalise import name_key
 from allyance.customers.models import Account, Contact
 from allyance.customers.services import account_save, contact_save
+from allyance.sales.models import Lead
 
 _COMPOUND_SURNAME_TEXT = (
     "欧阳 歐陽 司马 司馬 诸葛 諸葛 上官 东方 東方 皇甫 尉迟 尉遲 公孙 公孫 慕容 夏侯 长孙 長孫 宇文 司徒 "
@@ -106,6 +107,13 @@ def _save_contact(record: Contact, *, by: User) -> Contact:
     return contact_save(contact=record, by=by)
 
 
+def _save_lead(record: Lead, *, by: User) -> Lead:
+    # Imported lazily: the sales services import the customers app, which imports this module.
+    from allyance.sales.services.leads import lead_save
+
+    return lead_save(lead=record, by=by)
+
+
 def _field(name: str, label, synonyms: str = "", kind: str = "text", **extra) -> ImportField:
     """An import field whose synonyms are given as one `a|b|c` string."""
     return ImportField(name, label, tuple(filter(None, synonyms.split("|"))), kind, **extra)
@@ -163,6 +171,30 @@ CONTACT_FIELDS = (
     _field("owner", gettext_lazy("Owner"), _OWNER, "owner"),
     _field("tags", gettext_lazy("Tags"), _TAGS, "tags"),
 )
+
+LEAD_FIELDS = (
+    _field("full_name", gettext_lazy("Full name"), "name|contact|contact name|姓名|联系人|聯繫人|聯絡人|联系人姓名|聯絡人姓名|全名", "full_name", exported=False),
+    _field("family_name", gettext_lazy("Family name"), "last name|surname|姓|姓氏"),
+    _field("given_name", gettext_lazy("Given name"), "first name|forename|名|名字"),
+    _field("company", gettext_lazy("Company"), _COMPANY),
+    _field("title", gettext_lazy("Job title"), "title|position|job|职位|職位|职务|職務|头衔|頭銜|岗位|崗位"),
+    _field("phone", gettext_lazy("Phone"), _PHONE),
+    _field("mobile", gettext_lazy("Mobile"), "mobile phone|cell|cell phone|cellphone|手机|手機|手机号|手機號|手机号码|手機號碼|移动电话|移動電話|行動電話"),
+    _field("email", gettext_lazy("E-mail"), _EMAIL),
+    _field("website", gettext_lazy("Website"), "web|url|homepage|网站|網站|网址|網址|主页|主頁"),
+    _field("source", gettext_lazy("Source"), "lead source|来源|來源|线索来源|線索來源|客户来源|客戶來源", "choice"),
+    _field("campaign", gettext_lazy("Campaign"), "marketing campaign|活动|活動|市场活动|市場活動"),
+    _field("status", gettext_lazy("Status"), _STATUS, "choice"),
+    _field("industry", gettext_lazy("Industry"), "行业|行業|所属行业|所屬行業", "choice"),
+    _field("size_band", gettext_lazy("Size"), "company size|employees|规模|規模|人数|人數|员工人数|員工人數", "choice"),
+    _field("budget", gettext_lazy("Budget"), "预算|預算"),
+    _field("country", gettext_lazy("Country"), "国家|國家|国家/地区|國家/地區|国家地区", "country"),
+    _field("province", gettext_lazy("Province/state"), "province|state|region|省|省份|州|省/州|省/市"),
+    _field("city", gettext_lazy("City"), "town|城市|市|所在城市"),
+    _field("notes", gettext_lazy("Notes"), "note|remarks|comment|description|备注|備註|说明|說明"),
+    _field("owner", gettext_lazy("Owner"), _OWNER, "owner"),
+    _field("tags", gettext_lazy("Tags"), _TAGS, "tags"),
+)
 # fmt: on
 
 TARGETS: dict[str, Target] = {
@@ -189,6 +221,18 @@ TARGETS: dict[str, Target] = {
         save=_save_contact,
         phone_fields=("phone", "mobile"),
         email_fields=("email", "email_alt"),
+    ),
+    "leads": Target(
+        key="leads",
+        label=gettext_lazy("Leads"),
+        model=Lead,
+        fields=LEAD_FIELDS,
+        required=(("family_name", "full_name"),),
+        selector="allyance.sales.selectors.leads.leads_visible_to",
+        record_list="allyance.sales.views.leads.LEAD_LIST",
+        save=_save_lead,
+        phone_fields=("phone", "mobile"),
+        email_fields=("email",),
     ),
 }
 
