@@ -39,3 +39,33 @@ urlpatterns += [
         name="expense-transition",
     ),
 ]
+
+from allyance.sales.views import routing as routing_views  # noqa: E402
+from allyance.sales.views import territories as territory_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/routing-rules/", routing_views.assignment_rule_list, name="assignment-rule-list"),
+    path(
+        "leads/routing-rules/new/",
+        routing_views.assignment_rule_create,
+        name="assignment-rule-create",
+    ),
+    path(
+        "leads/routing-rules/<int:pk>/",
+        routing_views.assignment_rule_edit,
+        name="assignment-rule-edit",
+    ),
+    path(
+        "leads/routing-rules/<int:pk>/delete/",
+        routing_views.assignment_rule_delete,
+        name="assignment-rule-delete",
+    ),
+    path(
+        "leads/routing-rules/<int:pk>/move/",
+        routing_views.assignment_rule_move,
+        name="assignment-rule-move",
+    ),
+    path("leads/queue/", routing_views.lead_queue_list, name="lead-queue-list"),
+    path("leads/route/", routing_views.lead_route, name="lead-route"),
+    path("territories/reassign/", territory_views.territory_reassign, name="territory-reassign"),
+]

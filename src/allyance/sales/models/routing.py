@@ -90,6 +90,58 @@ class AssignmentRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def conditions_display(self) -> list[str]:
+        """The rule's conditions in words, one per condition ("City: Shenzhen, Dongguan")."""
+        from django_countries import countries
+
+        from allyance.customers.models import Industry, SizeBand, Source
+
+        def labels(values, choices) -> str:
+            names = dict(choices)
+            return ", ".join(str(names.get(v, v)) for v in values)
+
+        parts = []
+        if self.countries:
+            parts.append(
+                f"{_('Country')}: {', '.join(countries.name(c) or c for c in self.countries)}"
+            )
+        for label, values in (
+            (_("Province/state"), self.provinces),
+            (_("City"), self.cities),
+        ):
+            if values:
+                parts.append(f"{label}: {', '.join(values)}")
+        for label, values, choices in (
+            (_("Size"), self.size_bands, SizeBand.choices),
+            (_("Industry"), self.industries, Industry.choices),
+            (_("Source"), self.sources, Source.choices),
+        ):
+            if values:
+                parts.append(f"{label}: {labels(values, choices)}")
+        if self.score_min is not None or self.score_max is not None:
+            low = "" if self.score_min is None else self.score_min
+            high = "" if self.score_max is None else self.score_max
+            parts.append(f"{_('Score')}: {low}–{high}")
+        for key, value in (self.custom_fields_equal or {}).items():
+            parts.append(f"{key} = {value}")
+        if self.company_contains:
+            parts.append(f"{_('Company contains')}: {self.company_contains}")
+        if self.email_contains:
+            parts.append(f"{_('E-mail contains')}: {self.email_contains}")
+        if self.include_partner_leads:
+            parts.append(str(_("Partners' leads too")))
+        return parts
+
+    def action_display(self) -> str:
+        target = {
+            self.Action.USER: self.assign_user,
+            self.Action.ROUND_ROBIN: self.assign_team,
+            self.Action.LEAST_LOADED: self.assign_team,
+            self.Action.TERRITORY: self.assign_territory,
+        }.get(self.action)
+        label = self.get_action_display()
+        return f"{label}: {target}" if target is not None else str(label)
+
 
 class RoundRobinCursor(models.Model):
     """Where a round-robin rule's turn stands: the user id that got the last lead.
