@@ -29,6 +29,7 @@ from tests.factories import (
     AccountFactory,
     ActivityFactory,
     ContactFactory,
+    LeadFactory,
     OrganisationFactory,
     TeamFactory,
     TerritoryFactory,
@@ -59,6 +60,19 @@ def _audit_entry(user: User):
     )
 
 
+def _lead_event(user: User):
+    from allyance.sales.models import LeadEvent
+
+    lead = LeadFactory(organisation=user.organisation, owner=user, family_name=marker())
+    return LeadEvent.objects.create(lead=lead, kind="visit", detail=marker(), at=lead.created_at)
+
+
+def _scoring_rule(user: User):
+    from allyance.sales.models import ScoringRule
+
+    return ScoringRule.objects.create(name=marker(), kind="reply", points=5)
+
+
 def _with_member(group, user: User):
     group.members.add(user)
     return group
@@ -77,6 +91,13 @@ class Row:
 
 
 ROWS: dict[str, Row] = {
+    "leads": Row(
+        make=lambda u: LeadFactory(organisation=u.organisation, owner=u, family_name=marker()),
+        shown_as=lambda lead: lead.family_name,
+        change={"company": "hijacked"},
+    ),
+    "lead-events": Row(make=_lead_event, shown_as=lambda e: e.detail),
+    "scoring-rules": Row(make=_scoring_rule, change={"name": "hijacked"}, partners_see_own=False),
     "accounts": Row(
         make=lambda u: AccountFactory(organisation=u.organisation, owner=u, name=marker()),
         change={"name": "hijacked"},
@@ -132,6 +153,8 @@ ROWS: dict[str, Row] = {
 # List pages by URL name, and the row each one lists. Every page whose name ends in
 # `-list` must be here; the partner admin's own user list is added by hand.
 PAGES: dict[str, str] = {
+    "sales:lead-list": "leads",
+    "sales:scoring-rule-list": "scoring-rules",
     "customers:account-list": "accounts",
     "customers:contact-list": "contacts",
     "activities:activity-list": "activities",

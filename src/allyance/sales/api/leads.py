@@ -173,6 +173,7 @@ class LeadEventViewSet(
 
     serializer_class = LeadEventSerializer
     ordering_fields = ["at"]
+    ordering = ("-at", "-id")
     filterset_class = LeadEventFilter
 
     def get_queryset(self):
