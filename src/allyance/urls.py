@@ -13,6 +13,7 @@ from allyance.core.api_audit import AuditEntryViewSet
 from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.core.api_notifications import NotificationViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
+from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
 
@@ -30,6 +31,10 @@ router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("audit", AuditEntryViewSet, basename="audit")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("expenses", ExpenseViewSet, basename="expense")
+router.register("commission-plans", CommissionPlanViewSet, basename="commission-plan")
+router.register(
+    "commission-statements", CommissionStatementViewSet, basename="commission-statement"
+)
 router.register("leads", LeadViewSet, basename="lead")
 router.register("lead-events", LeadEventViewSet, basename="lead-event")
 router.register("scoring-rules", ScoringRuleViewSet, basename="scoring-rule")

@@ -17,6 +17,10 @@ def navigation(request) -> dict:
         (_("Tasks"), reverse("activities:task-list"), "checklist"),
         (_("Leads"), reverse("sales:lead-list"), "user-search"),
     ]
+    if not user.is_customer:
+        items.append((_("Expenses"), reverse("sales:expense-list"), "receipt"))
+    if user.is_internal:
+        items.append((_("Commissions"), reverse("sales:commission-statement"), "coin"))
     if user.is_admin:
         items.append((_("Administration"), reverse("core:admin-home"), "settings"))
     elif user.role == "partner_admin":

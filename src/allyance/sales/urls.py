@@ -69,3 +69,22 @@ urlpatterns += [
     path("leads/route/", routing_views.lead_route, name="lead-route"),
     path("territories/reassign/", territory_views.territory_reassign, name="territory-reassign"),
 ]
+
+from allyance.sales.views import commissions as commission_views  # noqa: E402
+
+urlpatterns += [
+    path("commissions/", commission_views.commission_statement, name="commission-statement"),
+    path("commissions/team/", commission_views.commission_team, name="commission-team"),
+    path("commissions/export/", commission_views.commission_export, name="commission-export"),
+    path("commission-plans/", commission_views.commission_plan_list, name="commission-plan-list"),
+    path(
+        "commission-plans/new/",
+        commission_views.commission_plan_create,
+        name="commission-plan-create",
+    ),
+    path(
+        "commission-plans/<int:pk>/",
+        commission_views.commission_plan_edit,
+        name="commission-plan-edit",
+    ),
+]

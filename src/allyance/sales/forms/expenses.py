@@ -31,6 +31,14 @@ class ExpenseForm(VersionedModelForm):
             "opportunity": _("The account is taken from the opportunity."),
         }
 
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("opportunity") and not cleaned.get("account") and not self.errors:
+            self.add_error(
+                "opportunity", _("Choose the opportunity or the account this expense is for.")
+            )
+        return cleaned
+
 
 class ExpenseDecisionForm(StyledFormMixin, forms.Form):
     """Submit, approve or reject; a rejection says why."""
