@@ -73,6 +73,32 @@ def _scoring_rule(user: User):
     return ScoringRule.objects.create(name=marker(), kind="reply", points=5)
 
 
+def _assignment_rule(user: User):
+    from allyance.sales.models import AssignmentRule
+
+    return AssignmentRule.objects.create(name=marker(), action="queue")
+
+
+def _routable_lead(user: User):
+    from tests.factories import LeadFactory
+
+    return LeadFactory(organisation=user.organisation, owner=user, family_name=marker())
+
+
+def _queued_lead(user: User):
+    """An open lead nobody owns: the lead queue lists it."""
+    from tests.factories import LeadFactory
+
+    return LeadFactory(organisation=user.organisation, owner=None, family_name=marker())
+
+
+def _lead_assignment(user: User):
+    from allyance.sales.models import LeadAssignment
+
+    lead = _routable_lead(user)
+    return LeadAssignment.objects.create(lead=lead, rule_name=marker(), assigned_user=user)
+
+
 def _with_member(group, user: User):
     group.members.add(user)
     return group
@@ -148,6 +174,15 @@ ROWS: dict[str, Row] = {
         make=lambda u: Notification.objects.create(recipient=u, message=marker()),
         shown_as=lambda n: n.message,
     ),
+    "assignment-rules": Row(
+        make=_assignment_rule, change={"name": "hijacked"}, partners_see_own=False
+    ),
+    # POST-only: routes the given lead ids; partners may not route at all.
+    "lead-routing": Row(
+        make=_routable_lead, shown_as=lambda lead: lead.family_name, partners_see_own=False
+    ),
+    "lead-assignments": Row(make=_lead_assignment, shown_as=lambda a: a.rule_name),
+    "lead-queue": Row(make=_queued_lead, shown_as=lambda lead: lead.family_name),  # a page
 }
 
 # List pages by URL name, and the row each one lists. Every page whose name ends in
@@ -162,6 +197,8 @@ PAGES: dict[str, str] = {
     "core:my-users": "users",
     "activities:task-list": "activities",
     "core:notification-list": "notifications",
+    "sales:assignment-rule-list": "assignment-rules",
+    "sales:lead-queue-list": "lead-queue",
 }
 
 

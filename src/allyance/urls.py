@@ -16,6 +16,11 @@ from allyance.customers.api import AccountViewSet, ContactViewSet
 from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
+from allyance.sales.api.routing import (
+    AssignmentRuleViewSet,
+    LeadAssignmentViewSet,
+    LeadRoutingViewSet,
+)
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
@@ -38,6 +43,9 @@ router.register(
 router.register("leads", LeadViewSet, basename="lead")
 router.register("lead-events", LeadEventViewSet, basename="lead-event")
 router.register("scoring-rules", ScoringRuleViewSet, basename="scoring-rule")
+router.register("assignment-rules", AssignmentRuleViewSet, basename="assignment-rule")
+router.register("lead-routing", LeadRoutingViewSet, basename="lead-routing")
+router.register("lead-assignments", LeadAssignmentViewSet, basename="lead-assignment")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

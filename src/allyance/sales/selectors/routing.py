@@ -35,3 +35,8 @@ def lead_queue_visible_to(user) -> QuerySet[Lead]:
             "territory"
         ),
     )
+
+
+def lead_assignments_visible_to(user) -> QuerySet[LeadAssignment]:
+    """The routing log of every lead the user may see."""
+    return LeadAssignment.objects.filter(lead__in=visible_to(user, Lead.objects.all()).values("pk"))
