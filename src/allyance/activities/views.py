@@ -115,11 +115,12 @@ def _parse_moment(value: str, zone) -> dt.datetime | dt.date | None:
     if not value or len(value) > 40:
         return None
     try:
+        if len(value) == 10:
+            return parse_date(value)
         moment = parse_datetime(value)
-        if moment is None:
-            day = parse_date(value)
-            return day
     except ValueError:
+        return None
+    if moment is None:
         return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, zone)
