@@ -99,6 +99,29 @@ def _lead_assignment(user: User):
     return LeadAssignment.objects.create(lead=lead, rule_name=marker(), assigned_user=user)
 
 
+def _expense(user: User):
+    from allyance.sales.models import Expense
+
+    account = AccountFactory(organisation=user.organisation, owner=user)
+    return Expense.objects.create(
+        organisation=user.organisation,
+        owner=user,
+        account=account,
+        date="2026-11-02",
+        amount="120.00",
+        currency="CNY",
+        description=marker(),
+    )
+
+
+def _commission_plan(user: User):
+    from allyance.sales.models import CommissionPlan
+
+    plan = CommissionPlan.objects.create(name=marker(), flat_rate="2.00")
+    plan.users.add(user)
+    return plan
+
+
 def _with_member(group, user: User):
     group.members.add(user)
     return group
@@ -117,6 +140,13 @@ class Row:
 
 
 ROWS: dict[str, Row] = {
+    "expenses": Row(make=_expense, shown_as=lambda e: e.description, change={"amount": "1.00"}),
+    # Central plans: staff read, administrators write, partners see none.
+    "commission-plans": Row(
+        make=_commission_plan, change={"name": "hijacked"}, partners_see_own=False
+    ),
+    # Computed statements, list only; partners are refused.
+    "commission-statements": Row(make=_commission_plan, partners_see_own=False),
     "leads": Row(
         make=lambda u: LeadFactory(organisation=u.organisation, owner=u, family_name=marker()),
         shown_as=lambda lead: lead.family_name,
@@ -188,6 +218,8 @@ ROWS: dict[str, Row] = {
 # List pages by URL name, and the row each one lists. Every page whose name ends in
 # `-list` must be here; the partner admin's own user list is added by hand.
 PAGES: dict[str, str] = {
+    "sales:expense-list": "expenses",
+    "sales:commission-plan-list": "commission-plans",
     "sales:lead-list": "leads",
     "sales:scoring-rule-list": "scoring-rules",
     "customers:account-list": "accounts",
