@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from allyance.core.models import AuditEntry, Role
 from allyance.sales.models import AssignmentRule, Lead, LeadAssignment
@@ -265,3 +266,207 @@ def test_move_up_and_down_swaps_neighbours(admin_user):
     assert list(AssignmentRule.objects.values_list("name", flat=True)) == ["3", "1", "2"]
     assignment_rule_move(rule=three, direction="up", by=admin_user)  # already first
     assert list(AssignmentRule.objects.values_list("name", flat=True)) == ["3", "1", "2"]
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def test_rules_api_admins_write_staff_read_partners_see_nothing(
+    api, admin_user, rep, partner_a_user
+):
+    team = TeamFactory()
+    body = {
+        "name": "South China web leads",
+        "priority": 5,
+        "provinces": ["Guangdong"],
+        "sources": ["website"],
+        "score_min": 10,
+        "custom_fields_equal": {"segment": "SMB"},
+        "action": "round_robin",
+        "assign_team": team.pk,
+    }
+    created = api(admin_user).post("/api/v1/assignment-rules/", body, format="json")
+    assert created.status_code == 201, created.content
+    rule_id = created.json()["id"]
+    assert api(rep).get("/api/v1/assignment-rules/").json()["results"][0]["id"] == rule_id
+    assert (
+        api(rep)
+        .patch(f"/api/v1/assignment-rules/{rule_id}/", {"name": "x"}, format="json")
+        .status_code
+        == 403
+    )
+    listed = api(partner_a_user).get("/api/v1/assignment-rules/")
+    assert listed.status_code == 200 and listed.json()["results"] == []
+    assert api(partner_a_user).get(f"/api/v1/assignment-rules/{rule_id}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "action": "user"},  # no user
+        {"name": "x", "action": "queue", "sources": ["carrier pigeon"]},
+        {"name": "x", "action": "queue", "score_min": 9, "score_max": 1},
+        {"name": "x", "action": "queue", "custom_fields_equal": {"": "a"}},
+        {"name": "x", "action": "queue", "priority": 2**40},
+        {"name": "x", "action": "queue", "countries": ["XX"]},
+    ],
+)
+def test_rules_api_refuses_bad_rules_with_field_errors(api, admin_user, body):
+    response = api(admin_user).post("/api/v1/assignment-rules/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert not AssignmentRule.objects.exists()
+
+
+def test_rules_api_moves_a_rule(api, admin_user):
+    first, second = rule(name="A", priority=1), rule(name="B", priority=2)
+    response = api(admin_user).post(f"/api/v1/assignment-rules/{second.pk}/move/up/")
+    assert response.status_code == 200
+    assert [r["name"] for r in response.json()] == ["B", "A"]
+    assert first.pk
+
+
+def test_route_api_routes_visible_ids_and_reports(api, admin_user):
+    target = UserFactory()
+    rule(name="All to target", assign_user=target)
+    leads = LeadFactory.create_batch(2)
+    dry = api(admin_user).post(
+        "/api/v1/lead-routing/", {"leads": [x.pk for x in leads], "dry_run": True}, format="json"
+    )
+    assert dry.status_code == 200, dry.content
+    assert dry.json()["moved"] == 2 and not Lead.objects.filter(owner=target).exists()
+    done = api(admin_user).post(
+        "/api/v1/lead-routing/", {"leads": [x.pk for x in leads]}, format="json"
+    )
+    assert done.status_code == 200
+    assert {d["rule_name"] for d in done.json()["decisions"]} == {"All to target"}
+    assert Lead.objects.filter(owner=target).count() == 2
+
+
+def test_route_api_refuses_partners_and_other_partners_ids(
+    api, partner_a, partner_b, partner_a_user
+):
+    rule(action=AssignmentRule.Action.QUEUE, include_partner_leads=True)
+    theirs = LeadFactory(organisation=partner_b, owner=UserFactory(organisation=partner_b))
+    assert (
+        api(partner_a_user)
+        .post("/api/v1/lead-routing/", {"leads": [theirs.pk]}, format="json")
+        .status_code
+        == 403
+    )
+    # A manager who cannot see a lead is told it does not exist, exactly as for an unknown id.
+    manager = UserFactory(role=Role.SALES_MANAGER)
+    hidden = api(manager).post("/api/v1/lead-routing/", {"leads": [theirs.pk]}, format="json")
+    unknown = api(manager).post("/api/v1/lead-routing/", {"leads": [10**9]}, format="json")
+    assert hidden.status_code == unknown.status_code == 400
+    theirs.refresh_from_db()
+    assert theirs.owner is not None
+
+
+def test_route_api_unassigned_queue(api, admin_user):
+    target = UserFactory()
+    rule(assign_user=target)
+    waiting = LeadFactory(owner=None)
+    owned = LeadFactory(owner=admin_user)
+    response = api(admin_user).post("/api/v1/lead-routing/", {"unassigned": True}, format="json")
+    assert response.status_code == 200
+    assert [d["lead"] for d in response.json()["decisions"]] == [waiting.pk]
+    owned.refresh_from_db()
+    assert owned.owner == admin_user
+
+
+def test_routing_log_api_shows_only_visible_leads(api, partner_a, partner_b, partner_a_user):
+    mine = LeadFactory(organisation=partner_a)
+    theirs = LeadFactory(organisation=partner_b)
+    rule(name="Partners", include_partner_leads=True, action=AssignmentRule.Action.QUEUE)
+    lead_route(lead=mine, by=None)
+    lead_route(lead=theirs, by=None)
+    rows = api(partner_a_user).get("/api/v1/lead-assignments/").json()["results"]
+    assert [r["lead"] for r in rows] == [mine.pk]
+    filtered = api(partner_a_user).get(f"/api/v1/lead-assignments/?lead={theirs.pk}")
+    assert filtered.status_code == 400
+
+
+def test_a_lead_created_through_the_api_is_routed(api, rep):
+    target = UserFactory()
+    rule(name="Shenzhen", cities=["Shenzhen"], assign_user=target)
+    response = api(rep).post(
+        "/api/v1/leads/", {"family_name": "Wang", "city": "Shenzhen"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    lead = Lead.objects.get(pk=response.json()["id"])
+    assert lead.owner == target
+    assert lead.assignments.get().rule_name == "Shenzhen"
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+def test_rule_pages_create_edit_move_and_delete(client, admin_user):
+    client.force_login(admin_user)
+    target = UserFactory(username="wang")
+    response = client.post(
+        reverse("sales:assignment-rule-create"),
+        {
+            "name": "Guangdong",
+            "priority": 10,
+            "is_active": "on",
+            "provinces": "Guangdong, Fujian",
+            "custom_fields_equal": "segment=SMB",
+            "action": "user",
+            "assign_user": target.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = AssignmentRule.objects.get(name="Guangdong")
+    assert saved.provinces == ["Guangdong", "Fujian"]
+    assert saved.custom_fields_equal == {"segment": "SMB"}
+    other = rule(name="Catch-all", priority=20)
+    page = client.get(reverse("sales:assignment-rule-list")).content.decode()
+    assert page.index("Guangdong") < page.index("Catch-all")
+    client.post(reverse("sales:assignment-rule-move", args=[other.pk]), {"direction": "up"})
+    page = client.get(reverse("sales:assignment-rule-list")).content.decode()
+    assert page.index("Catch-all") < page.index("Guangdong")
+    # Errors stay beside the field.
+    bad = client.post(
+        reverse("sales:assignment-rule-edit", args=[saved.pk]),
+        {"name": "Guangdong", "priority": 10, "action": "round_robin"},
+    )
+    assert bad.status_code == 200 and 'data-field-error="assign_team"' in bad.content.decode()
+    client.post(reverse("sales:assignment-rule-delete", args=[saved.pk]))
+    assert not AssignmentRule.objects.filter(pk=saved.pk).exists()
+
+
+def test_rule_pages_are_closed_to_partners_and_read_only_for_reps(client, rep, partner_a_user):
+    rule(name="Visible")
+    client.force_login(partner_a_user)
+    assert client.get(reverse("sales:assignment-rule-list")).status_code == 403
+    client.force_login(rep)
+    page = client.get(reverse("sales:assignment-rule-list"))
+    assert page.status_code == 200 and "Visible" in page.content.decode()
+    assert client.get(reverse("sales:assignment-rule-create")).status_code == 403
+
+
+def test_queue_page_then_route_selected_after_a_preview(client, admin_user):
+    target = UserFactory(username="routed_to")
+    rule(name="Everything", assign_user=target)
+    waiting = LeadFactory(owner=None, family_name="Waiting")
+    LeadFactory(owner=admin_user, family_name="Owned")
+    client.force_login(admin_user)
+    queue = client.get(reverse("sales:lead-queue-list")).content.decode()
+    assert "Waiting" in queue and "Owned" not in queue
+    preview = client.post(reverse("sales:lead-route"), {"selected": [waiting.pk]})
+    assert preview.status_code == 200
+    assert "Everything" in preview.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.owner is None
+    client.post(
+        reverse("sales:lead-route"),
+        {"scope": "selected", "ids": str(waiting.pk), "step": "confirm"},
+    )
+    waiting.refresh_from_db()
+    assert waiting.owner == target
+
+
+def test_route_page_is_for_managers_and_admins(client, rep):
+    client.force_login(rep)
+    assert client.get(reverse("sales:lead-route")).status_code == 403
