@@ -73,6 +73,50 @@ def _scoring_rule(user: User):
     return ScoringRule.objects.create(name=marker(), kind="reply", points=5)
 
 
+def _deal_owner(user: User, **kwargs) -> User:
+    """A deal of the user's organisation in this period; the reports list it by owner."""
+    from django.utils import timezone
+
+    from tests.factories import OpportunityFactory
+
+    OpportunityFactory(
+        organisation=user.organisation,
+        owner=user,
+        name=marker(),
+        close_date=timezone.localdate(),
+        **kwargs,
+    )
+    return user
+
+
+def _won_deal_owner(user: User) -> User:
+    from django.utils import timezone
+
+    from tests.factories import PipelineFactory
+
+    pipeline = PipelineFactory(name=marker())
+    won = pipeline.stages.get(outcome="won")
+    return _deal_owner(user, pipeline=pipeline, stage=won, outcome="won", closed_at=timezone.now())
+
+
+def _funnel_stage(user: User):
+    """A pipeline whose only deal is the user's; the funnel lists its stages by id."""
+    from tests.factories import OpportunityFactory, PipelineFactory
+
+    deal = OpportunityFactory(
+        organisation=user.organisation, owner=user, pipeline=PipelineFactory(name=marker())
+    )
+    return deal.stage
+
+
+def _target(user: User):
+    from tests.factories import TargetFactory
+
+    target = TargetFactory(user=user)
+    target.refresh_from_db()  # amounts as the database gives them back
+    return target
+
+
 def _assignment_rule(user: User):
     from allyance.sales.models import AssignmentRule
 
@@ -204,6 +248,11 @@ ROWS: dict[str, Row] = {
         make=lambda u: Notification.objects.create(recipient=u, message=marker()),
         shown_as=lambda n: n.message,
     ),
+    # Report endpoints list aggregates: by owner (forecast, win rate) or by stage (funnel).
+    "reports/forecast": Row(make=_deal_owner, lookup_field="owner"),
+    "reports/win-rate": Row(make=_won_deal_owner, lookup_field="owner"),
+    "reports/funnel": Row(make=_funnel_stage, lookup_field="stage"),
+    "targets": Row(make=_target, change={"amount": "1.00"}, partners_see_own=False),
     "assignment-rules": Row(
         make=_assignment_rule, change={"name": "hijacked"}, partners_see_own=False
     ),
@@ -229,6 +278,7 @@ PAGES: dict[str, str] = {
     "core:my-users": "users",
     "activities:task-list": "activities",
     "core:notification-list": "notifications",
+    "sales:target-list": "targets",
     "sales:assignment-rule-list": "assignment-rules",
     "sales:lead-queue-list": "lead-queue",
 }

@@ -16,11 +16,13 @@ from allyance.customers.api import AccountViewSet, ContactViewSet
 from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
+from allyance.sales.api.reports import ForecastViewSet, FunnelViewSet, WinRateViewSet
 from allyance.sales.api.routing import (
     AssignmentRuleViewSet,
     LeadAssignmentViewSet,
     LeadRoutingViewSet,
 )
+from allyance.sales.api.targets import TargetViewSet
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
@@ -43,6 +45,10 @@ router.register(
 router.register("leads", LeadViewSet, basename="lead")
 router.register("lead-events", LeadEventViewSet, basename="lead-event")
 router.register("scoring-rules", ScoringRuleViewSet, basename="scoring-rule")
+router.register("targets", TargetViewSet, basename="target")
+router.register("reports/forecast", ForecastViewSet, basename="report-forecast")
+router.register("reports/funnel", FunnelViewSet, basename="report-funnel")
+router.register("reports/win-rate", WinRateViewSet, basename="report-win-rate")
 router.register("assignment-rules", AssignmentRuleViewSet, basename="assignment-rule")
 router.register("lead-routing", LeadRoutingViewSet, basename="lead-routing")
 router.register("lead-assignments", LeadAssignmentViewSet, basename="lead-assignment")

@@ -88,3 +88,17 @@ urlpatterns += [
         name="commission-plan-edit",
     ),
 ]
+
+from allyance.sales.views import reports as report_views  # noqa: E402
+from allyance.sales.views import targets as target_views  # noqa: E402
+
+urlpatterns += [
+    path("sales/forecast/", report_views.forecast, name="forecast"),
+    path("sales/funnel/", report_views.funnel, name="funnel"),
+    path("sales/performance/", report_views.performance, name="performance"),
+    path("sales/targets/", target_views.target_list, name="target-list"),
+    path("sales/targets/new/", target_views.target_create, name="target-create"),
+    path("sales/targets/<int:pk>/", target_views.target_edit, name="target-edit"),
+    path("sales/targets/<int:pk>/delete/", target_views.target_delete_page, name="target-delete"),
+    path("sales/alert-settings/", target_views.alert_settings, name="alert-settings"),
+]

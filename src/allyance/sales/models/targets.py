@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import Team, Territory
@@ -52,6 +53,8 @@ class Target(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    audited = True
+
     class Meta:
         verbose_name = _("target")
         verbose_name_plural = _("targets")
@@ -68,5 +71,17 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        whom = self.user or self.team or self.territory
-        return f"{whom} {self.period_start:%Y-%m}"
+        return f"{self.whom} {self.period_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:target-edit", args=[self.pk])
+
+    @property
+    def whom(self):
+        return self.user or self.team or self.territory
+
+    @property
+    def period_label(self) -> str:
+        if self.period == self.Period.QUARTER:
+            return f"{self.period_start.year} Q{(self.period_start.month - 1) // 3 + 1}"
+        return f"{self.period_start:%Y-%m}"

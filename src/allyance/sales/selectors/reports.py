@@ -35,7 +35,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
 from allyance.activities.models import Activity
-from allyance.core.models import Team, territory_subtree_ids
+from allyance.core.models import Role, Team, territory_subtree_ids
 from allyance.core.visibility import visible_to
 from allyance.sales.models import ForecastCategory, Opportunity, Pipeline, Stage, StageChange
 
@@ -391,6 +391,26 @@ def target_deals(user, target) -> QuerySet[Opportunity]:
     return deals.filter(territory_id__in=territory_subtree_ids([target.territory_id]))
 
 
+def targets_visible_to(user) -> QuerySet:
+    """Targets the user may see: administrators all; a sales manager those of their teams'
+    members, their teams and their territories; other staff their own; partners none."""
+    from allyance.core.visibility import team_member_ids_of, territory_ids_of
+    from allyance.sales.models import Target
+
+    targets = Target.objects.select_related("user", "team", "territory")
+    if user is None or not user.is_authenticated or not user.is_active or not user.is_internal:
+        return targets.none()
+    if user.is_admin:
+        return targets
+    if user.role == Role.SALES_MANAGER:
+        return targets.filter(
+            Q(user_id__in=team_member_ids_of(user))
+            | Q(team__in=Team.objects.filter(Q(manager=user) | Q(members=user)))
+            | Q(territory_id__in=territory_ids_of(user))
+        ).distinct()
+    return targets.filter(user_id=user.pk)
+
+
 def attainment(user, target) -> dict:
     """Won amount (in the target's currency only) and count to date, and the percentages."""
     totals = target_deals(user, target).aggregate(
@@ -444,12 +464,13 @@ def _stalled(queryset: QuerySet[Opportunity], now: datetime.datetime) -> QuerySe
         stall_days__isnull=False, stall_days__gt=0, outcome=OPEN
     ).values_list("id", "stall_days"):
         days_by_stage.setdefault(days, set()).add(stage_id)
+    annotated = _with_quiet_since(queryset.filter(outcome=OPEN))
     if not days_by_stage:
-        return queryset.none()
+        return annotated.none()
     condition = Q()
     for days, stage_ids in days_by_stage.items():
         condition |= Q(stage_id__in=stage_ids, quiet_since__lt=now - datetime.timedelta(days))
-    return _with_quiet_since(queryset.filter(outcome=OPEN)).filter(condition)
+    return annotated.filter(condition)
 
 
 def stalled_deals(user, *, now: datetime.datetime | None = None) -> QuerySet[Opportunity]:
