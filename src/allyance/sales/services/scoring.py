@@ -206,11 +206,7 @@ def leads_rescore(*, batch_size: int = RESCORE_BATCH) -> int:
     bulk update per batch. Returns how many leads were scored."""
     rules = CompiledRules()
     now = timezone.now()
-    leads = rules.annotate(
-        Lead.objects.filter(status__in=OPEN_STATUSES)
-        .only("pk", "created_at", *{c.rule.field for c in rules.rules if c.rule.field})
-        .order_by("pk")
-    )
+    leads = rules.annotate(Lead.objects.filter(status__in=OPEN_STATUSES).order_by("pk"))
     last_pk, total = 0, 0
     while True:
         batch = list(leads.filter(pk__gt=last_pk)[:batch_size])
