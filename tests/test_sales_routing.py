@@ -470,3 +470,13 @@ def test_queue_page_then_route_selected_after_a_preview(client, admin_user):
 def test_route_page_is_for_managers_and_admins(client, rep):
     client.force_login(rep)
     assert client.get(reverse("sales:lead-route")).status_code == 403
+
+
+def test_lead_detail_shows_which_rule_assigned_it(client, admin_user):
+    target = UserFactory(first_name="Mei", last_name="Lin")
+    rule(name="Round the south", assign_user=target)
+    lead = LeadFactory()
+    lead_route(lead=lead, by=admin_user)
+    client.force_login(admin_user)
+    page = client.get(lead.get_absolute_url()).content.decode()
+    assert 'data-testid="routing-history"' in page and "Round the south" in page
