@@ -21,6 +21,8 @@ def navigation(request) -> dict:
         items.append((_("Expenses"), reverse("sales:expense-list"), "receipt"))
     if user.is_internal:
         items.append((_("Commissions"), reverse("sales:commission-statement"), "coin"))
+    if user.is_internal:
+        items.append((_("Lead queue"), reverse("sales:lead-queue-list"), "inbox"))
     if user.is_admin:
         items.append((_("Administration"), reverse("core:admin-home"), "settings"))
     elif user.role == "partner_admin":
