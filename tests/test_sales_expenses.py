@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from allyance.core.attachments import attachment_add, attachments_visible_to
 from allyance.core.models import Notification, Role
+from allyance.core.search import global_search
 from allyance.sales.models import Expense
 from allyance.sales.selectors.expenses import (
     expenses_awaiting_decision_by,
@@ -433,3 +434,15 @@ def test_form_shows_missing_target_beside_the_field(client):
     assert answer.status_code == 200
     assert 'data-field-error="opportunity"' in answer.content.decode()
     assert not Expense.objects.exists()
+
+
+def test_global_search_finds_an_expense_only_for_those_who_see_it(team):
+    _manager, rep, colleague = team
+    expense = new_expense(rep, description="出差上海高铁")
+
+    def found(user) -> list:
+        groups = {group["type"]: group["rows"] for group in global_search(user, "上海")}
+        return groups.get("expenses", [])
+
+    assert found(rep) == [expense]
+    assert found(colleague) == []

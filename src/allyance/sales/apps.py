@@ -8,6 +8,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        self._ready_expenses()
         self._ready_leads()
 
     def _ready_leads(self) -> None:
@@ -25,3 +26,21 @@ class SalesConfig(AppConfig):
         # Activities live in their own app; a lead's score follows the ones logged on it.
         post_save.connect(activity_changed, sender=Activity, dispatch_uid="sales_lead_score")
         post_delete.connect(activity_changed, sender=Activity, dispatch_uid="sales_lead_score")
+
+    def _ready_expenses(self) -> None:
+        from allyance.core import search
+        from allyance.customers.models import Account
+        from allyance.sales.models import Expense, Opportunity
+        from allyance.sales.selectors.expenses import (
+            expense_search_document,
+            expenses_visible_to,
+        )
+
+        search.register(
+            Expense,
+            document=expense_search_document,
+            select_related=("account", "opportunity"),
+            follows={Account: "account", Opportunity: "opportunity"},
+            selector=expenses_visible_to,
+            group="expenses",
+        )

@@ -28,3 +28,12 @@ def expenses_visible_to(user) -> QuerySet[Expense]:
 
 def expenses_awaiting_decision_by(user) -> QuerySet[Expense]:
     return expenses_visible_to(user).filter(awaiting_decision_condition(user))
+
+
+def expense_search_document(expense: Expense) -> list[str | None]:
+    """What finds an expense: its description and the deal and account it was for."""
+    return [
+        expense.description,
+        expense.account.name if expense.account_id else None,
+        expense.opportunity.name if expense.opportunity_id else None,
+    ]
