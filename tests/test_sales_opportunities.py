@@ -28,8 +28,15 @@ def stage_named(pipeline: Pipeline, name: str) -> Stage:
     return pipeline.stages.get(name=name)
 
 
+def my_deal(user, **fields) -> Opportunity:
+    """A deal the user owns, on an account the user owns (so forms offer it)."""
+    account = AccountFactory(owner=user, organisation=user.organisation)
+    return OpportunityFactory(owner=user, organisation=user.organisation, account=account, **fields)
+
+
 def done_activity(opportunity: Opportunity, *, kind: str, subject: str, status="done"):
     return ActivityFactory(
+        owner=opportunity.owner,
         kind=kind,
         subject=subject,
         status=status,
@@ -202,3 +209,256 @@ def test_partner_creates_a_deal_in_their_own_organisation(partner_a_user):
     assert deal.organisation == partner_a_user.organisation
     assert deal.owner == partner_a_user
     assert partner_a_user.role == Role.PARTNER_USER
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+def test_detail_page_shows_stage_progress_playbook_next_checklist_and_timeline(client, rep):
+    deal = my_deal(rep)
+    qualify, propose = stage_named(deal.pipeline, "Qualify"), stage_named(deal.pipeline, "Propose")
+    qualify.playbook = "<p><b>Ask about budget</b></p>"
+    qualify.save()
+    propose.checklist = [{"kind": "meeting", "subject": "Demo"}]
+    propose.save()
+    done_activity(deal, kind="call", subject="Discovery call")
+    client.force_login(rep)
+    html = client.get(deal.get_absolute_url()).content.decode()
+    assert "<b>Ask about budget</b>" in html
+    assert "Meeting “Demo”" in html and 'data-done="false"' in html
+    assert "Discovery call" in html
+    assert 'data-testid="stage-history"' in html
+
+
+def test_board_shows_columns_with_counts_and_totals_per_currency(client, rep):
+    pipeline = PipelineFactory()
+    qualify = stage_named(pipeline, "Qualify")
+    propose = stage_named(pipeline, "Propose")
+    for amount in (1000, 2500):
+        OpportunityFactory(owner=rep, pipeline=pipeline, stage=qualify, amount=amount)
+    OpportunityFactory(owner=rep, pipeline=pipeline, stage=qualify, amount=700, currency="USD")
+    OpportunityFactory(owner=rep, pipeline=pipeline, stage=propose, amount=9000, name="Big one")
+    client.force_login(rep)
+    response = client.get("/opportunities/board/", {"pipeline": pipeline.pk})
+    columns = {c.stage.name: c for c in response.context["columns"]}
+    assert columns["Qualify"].count == 3
+    assert columns["Qualify"].totals == {"CNY": 3500, "USD": 700}
+    assert columns["Propose"].count == 1 and columns["Propose"].cards[0].name == "Big one"
+    assert columns["Won"].count == 0
+    html = response.content.decode()
+    assert "3,500 CNY" in html and "700 USD" in html
+
+
+def test_board_cards_are_limited_per_column_with_a_link_to_the_rest(rep):
+    from allyance.sales.selectors.opportunities import board_columns
+
+    pipeline = PipelineFactory()
+    for amount in range(5):
+        OpportunityFactory(owner=rep, pipeline=pipeline, amount=amount * 100)
+    columns = board_columns(rep, pipeline=pipeline, per_column=3)
+    first = columns[0]
+    assert first.count == 5 and first.more == 2
+    assert [int(card.amount) for card in first.cards] == [400, 300, 200]
+
+
+def test_board_my_deals_shows_only_mine(client, rep):
+    manager = UserFactory(role=Role.ADMIN)
+    pipeline = PipelineFactory()
+    OpportunityFactory(owner=rep, pipeline=pipeline, name="Rep deal")
+    OpportunityFactory(owner=manager, pipeline=pipeline, name="Manager deal")
+    client.force_login(manager)
+    html = client.get("/opportunities/board/", {"pipeline": pipeline.pk, "mine": "1"}).content
+    assert b"Manager deal" in html and b"Rep deal" not in html
+
+
+def test_board_shows_a_partner_only_their_own_deals(client, partner_a_user, partner_b_user):
+    pipeline = PipelineFactory()
+    OpportunityFactory(
+        pipeline=pipeline, organisation=partner_a_user.organisation, name="Alpha deal"
+    )
+    OpportunityFactory(
+        pipeline=pipeline, organisation=partner_b_user.organisation, name="Beta deal"
+    )
+    client.force_login(partner_a_user)
+    html = client.get("/opportunities/board/", {"pipeline": pipeline.pk}).content
+    assert b"Alpha deal" in html and b"Beta deal" not in html
+
+
+def test_board_move_endpoint_answers_json_and_refusals_with_the_reason(client, rep):
+    deal = OpportunityFactory(owner=rep)
+    propose = stage_named(deal.pipeline, "Propose")
+    propose.required_fields = ["next_step"]
+    propose.save()
+    client.force_login(rep)
+    url = f"/opportunities/{deal.pk}/move/"
+    refused = client.post(url, {"stage": propose.pk}, headers={"accept": "application/json"})
+    assert refused.status_code == 400
+    assert "next step" in refused.json()["message"]
+    deal.next_step = "Quote"
+    deal.save()
+    moved = client.post(
+        url, {"stage": propose.pk, "version": deal.version}, headers={"accept": "application/json"}
+    )
+    assert moved.status_code == 200, moved.content
+    counts = {c["stage"]: c["count"] for c in moved.json()["columns"]}
+    assert counts[propose.pk] == 1
+    stale = client.post(
+        url,
+        {"stage": stage_named(deal.pipeline, "Qualify").pk, "version": deal.version},
+        headers={"accept": "application/json"},
+    )
+    assert stale.status_code == 409
+
+
+def test_edit_form_refuses_a_stage_with_unmet_requirements_beside_the_field(client, rep):
+    deal = my_deal(rep)
+    propose = stage_named(deal.pipeline, "Propose")
+    propose.required_fields = ["close_date"]
+    propose.save()
+    client.force_login(rep)
+    response = client.post(
+        f"/opportunities/{deal.pk}/edit/",
+        {
+            "name": deal.name,
+            "account": deal.account_id,
+            "pipeline": deal.pipeline_id,
+            "stage": propose.pk,
+            "amount": "10000",
+            "currency": "CNY",
+            "probability": 10,
+            "version": deal.version,
+        },
+    )
+    assert response.status_code == 200
+    assert 'data-field-error="stage"' in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.stage.name == "Qualify"
+
+
+def test_create_form_makes_a_deal_in_the_default_pipeline(client, rep):
+    account = AccountFactory(owner=rep)
+    client.force_login(rep)
+    response = client.post(
+        "/opportunities/new/",
+        {"name": "New boiler", "account": account.pk, "amount": "1200", "currency": "CNY"},
+    )
+    deal = Opportunity.objects.get(name="New boiler")
+    assert response.status_code == 302 and response.url == deal.get_absolute_url()
+    assert deal.stage.name == "Qualification"
+
+
+def test_logging_an_activity_on_the_deal_ticks_off_the_checklist(client, rep):
+    deal = my_deal(rep)
+    propose = stage_named(deal.pipeline, "Propose")
+    propose.checklist = [{"kind": "meeting", "subject": "Demo"}]
+    propose.save()
+    client.force_login(rep)
+    page = client.get(f"/opportunities/{deal.pk}/log-activity/?kind=meeting&subject=Demo")
+    assert page.status_code == 200
+    response = client.post(
+        f"/opportunities/{deal.pk}/log-activity/",
+        {
+            "kind": "meeting",
+            "subject": "Demo",
+            "status": "done",
+            "priority": "normal",
+            "account": deal.account_id,
+            "owner": rep.pk,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    opportunity_move(opportunity=deal, stage=propose, by=rep)
+
+
+def test_contacts_with_roles_are_added_and_removed(client, rep):
+    from tests.factories import ContactFactory
+
+    deal = my_deal(rep)
+    contact = ContactFactory(account=deal.account, organisation=deal.organisation, owner=rep)
+    client.force_login(rep)
+    client.post(f"/opportunities/{deal.pk}/contacts/", {"contact": contact.pk, "role": "champion"})
+    link = deal.contact_roles.get()
+    assert link.contact == contact and link.role == "champion"
+    client.post(f"/opportunities/{deal.pk}/contacts/{link.pk}/remove/")
+    assert not deal.contact_roles.exists()
+
+
+def test_list_page_filters_by_stage_and_amount(client, rep):
+    pipeline = PipelineFactory()
+    OpportunityFactory(owner=rep, pipeline=pipeline, amount=50, name="Small deal")
+    OpportunityFactory(owner=rep, pipeline=pipeline, amount=5000, name="Large deal")
+    client.force_login(rep)
+    html = client.get("/opportunities/", {"amount_min": 1000, "pipeline": pipeline.pk}).content
+    assert b"Large deal" in html and b"Small deal" not in html
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def test_api_move_refused_is_a_400_naming_what_is_missing(api, rep):
+    deal = OpportunityFactory(owner=rep)
+    propose = stage_named(deal.pipeline, "Propose")
+    propose.checklist = [{"kind": "meeting", "subject": "Demo"}]
+    propose.save()
+    client = api(rep)
+    refused = client.post(
+        f"/api/v1/opportunities/{deal.pk}/move/", {"stage": propose.pk}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "Demo" in refused.json()["stage"][0]
+    done_activity(deal, kind="meeting", subject="Demo")
+    moved = client.post(
+        f"/api/v1/opportunities/{deal.pk}/move/", {"stage": propose.pk}, format="json"
+    )
+    assert moved.status_code == 200 and moved.json()["stage"] == propose.pk
+    history = client.get(f"/api/v1/opportunities/{deal.pk}/stage-history/").json()
+    assert [h["to_stage_name"] for h in history] == ["Propose"]
+    assert history[0]["from_stage_name"] == "Qualify"
+
+
+def test_api_creates_a_deal_with_defaults_and_refuses_a_foreign_stage(api, rep):
+    account = AccountFactory(owner=rep)
+    client = api(rep)
+    created = client.post(
+        "/api/v1/opportunities/", {"name": "API deal", "account": account.pk}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["probability"] == 10
+    pipeline = Opportunity.objects.get(pk=created.json()["id"]).pipeline
+    other = PipelineFactory()
+    refused = client.post(
+        "/api/v1/opportunities/",
+        {
+            "name": "Bad",
+            "account": account.pk,
+            "pipeline": pipeline.pk,
+            "stage": other.stages.first().pk,
+        },
+        format="json",
+    )
+    assert refused.status_code == 400 and "stage" in refused.json()
+
+
+def test_api_opportunity_contacts_nested_and_written_separately(api, rep):
+    from tests.factories import ContactFactory
+
+    deal = my_deal(rep)
+    contact = ContactFactory(account=deal.account, organisation=deal.organisation, owner=rep)
+    client = api(rep)
+    added = client.post(
+        "/api/v1/opportunity-contacts/",
+        {"opportunity": deal.pk, "contact": contact.pk, "role": "decision_maker"},
+        format="json",
+    )
+    assert added.status_code == 201, added.content
+    body = client.get(f"/api/v1/opportunities/{deal.pk}/").json()
+    assert body["contact_roles"][0]["role"] == "decision_maker"
+
+
+def test_search_finds_a_deal_by_its_account_name(client, rep):
+    from allyance.core.search import global_search
+
+    account = AccountFactory(name="华东机械")
+    OpportunityFactory(owner=rep, account=account, name="Pumps")
+    groups = {g["type"]: g["rows"] for g in global_search(rep, "华东")}
+    assert [deal.name for deal in groups["opportunities"]] == ["Pumps"]

@@ -30,7 +30,9 @@ from tests.factories import (
     ActivityFactory,
     ContactFactory,
     LeadFactory,
+    OpportunityFactory,
     OrganisationFactory,
+    PipelineFactory,
     TeamFactory,
     TerritoryFactory,
     UserFactory,
@@ -58,6 +60,20 @@ def _audit_entry(user: User):
     return AuditEntry.objects.get(
         content_type=ContentType.objects.get_for_model(Account), object_id=str(account.pk)
     )
+
+
+def _opportunity(user: User):
+    deal = OpportunityFactory(organisation=user.organisation, owner=user, name=marker())
+    deal.refresh_from_db()  # the amount as the database keeps it, for the snapshot
+    return deal
+
+
+def _opportunity_contact(user: User):
+    from allyance.sales.models import OpportunityContact
+
+    deal = OpportunityFactory(organisation=user.organisation, owner=user)
+    contact = ContactFactory(organisation=user.organisation, owner=user, family_name=marker())
+    return OpportunityContact.objects.create(opportunity=deal, contact=contact, role="user")
 
 
 def _lead_event(user: User):
@@ -248,6 +264,26 @@ ROWS: dict[str, Row] = {
         make=lambda u: Notification.objects.create(recipient=u, message=marker()),
         shown_as=lambda n: n.message,
     ),
+    "opportunities": Row(
+        make=_opportunity,
+        change={"name": "hijacked"},
+    ),
+    "opportunity-contacts": Row(
+        make=_opportunity_contact,
+        shown_as=lambda link: link.contact.family_name,
+        change={"role": "champion"},
+    ),
+    "pipelines": Row(
+        make=lambda u: PipelineFactory(name=marker()),
+        change={"name": "hijacked"},
+        partners_see_own=False,
+    ),
+    "pipeline-stages": Row(
+        make=lambda u: PipelineFactory(name=marker()).stages.first(),
+        shown_as=lambda stage: stage.pipeline.name,
+        change={"name": "hijacked"},
+        partners_see_own=False,
+    ),
     # Report endpoints list aggregates: by owner (forecast, win rate) or by stage (funnel).
     "reports/forecast": Row(make=_deal_owner, lookup_field="owner"),
     "reports/win-rate": Row(make=_won_deal_owner, lookup_field="owner"),
@@ -278,6 +314,8 @@ PAGES: dict[str, str] = {
     "core:my-users": "users",
     "activities:task-list": "activities",
     "core:notification-list": "notifications",
+    "sales:opportunity-list": "opportunities",
+    "sales:pipeline-list": "pipelines",
     "sales:target-list": "targets",
     "sales:assignment-rule-list": "assignment-rules",
     "sales:lead-queue-list": "lead-queue",

@@ -16,6 +16,8 @@ from allyance.customers.api import AccountViewSet, ContactViewSet
 from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
+from allyance.sales.api.opportunities import OpportunityContactViewSet, OpportunityViewSet
+from allyance.sales.api.pipelines import PipelineViewSet, StageViewSet
 from allyance.sales.api.reports import ForecastViewSet, FunnelViewSet, WinRateViewSet
 from allyance.sales.api.routing import (
     AssignmentRuleViewSet,
@@ -42,6 +44,12 @@ router.register("commission-plans", CommissionPlanViewSet, basename="commission-
 router.register(
     "commission-statements", CommissionStatementViewSet, basename="commission-statement"
 )
+router.register("opportunities", OpportunityViewSet, basename="opportunity")
+router.register(
+    "opportunity-contacts", OpportunityContactViewSet, basename="opportunity-contact"
+)
+router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("pipeline-stages", StageViewSet, basename="pipeline-stage")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("lead-events", LeadEventViewSet, basename="lead-event")
 router.register("scoring-rules", ScoringRuleViewSet, basename="scoring-rule")

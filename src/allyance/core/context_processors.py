@@ -16,6 +16,7 @@ def navigation(request) -> dict:
         (_("Calendar"), reverse("activities:calendar"), "calendar"),
         (_("Tasks"), reverse("activities:task-list"), "checklist"),
         (_("Leads"), reverse("sales:lead-list"), "user-search"),
+        (_("Opportunities"), reverse("sales:opportunity-list"), "layout-kanban"),
     ]
     if not user.is_customer:
         items.append((_("Expenses"), reverse("sales:expense-list"), "receipt"))

@@ -10,6 +10,7 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         self._ready_expenses()
         self._ready_leads()
+        self._ready_opportunities()
 
     def _ready_leads(self) -> None:
         from django.db.models.signals import post_delete, post_save
@@ -26,6 +27,24 @@ class SalesConfig(AppConfig):
         # Activities live in their own app; a lead's score follows the ones logged on it.
         post_save.connect(activity_changed, sender=Activity, dispatch_uid="sales_lead_score")
         post_delete.connect(activity_changed, sender=Activity, dispatch_uid="sales_lead_score")
+
+    def _ready_opportunities(self) -> None:
+        from allyance.core import search
+        from allyance.customers.models import Account
+        from allyance.sales.models import Opportunity
+        from allyance.sales.selectors.opportunities import (
+            opportunities_visible_to,
+            opportunity_search_document,
+        )
+
+        search.register(
+            Opportunity,
+            document=opportunity_search_document,
+            select_related=("account",),
+            follows={Account: "account"},
+            selector=opportunities_visible_to,
+            group="opportunities",
+        )
 
     def _ready_expenses(self) -> None:
         from allyance.core import search

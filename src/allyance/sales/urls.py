@@ -102,3 +102,44 @@ urlpatterns += [
     path("sales/targets/<int:pk>/delete/", target_views.target_delete_page, name="target-delete"),
     path("sales/alert-settings/", target_views.alert_settings, name="alert-settings"),
 ]
+
+from allyance.sales.views import opportunities as opportunity_views  # noqa: E402
+from allyance.sales.views import pipelines as pipeline_views  # noqa: E402
+
+urlpatterns += [
+    path("opportunities/", opportunity_views.opportunity_list, name="opportunity-list"),
+    path("opportunities/board/", opportunity_views.opportunity_board, name="opportunity-board"),
+    path("opportunities/new/", opportunity_views.opportunity_create, name="opportunity-create"),
+    path(
+        "opportunities/<int:pk>/", opportunity_views.opportunity_detail, name="opportunity-detail"
+    ),
+    path(
+        "opportunities/<int:pk>/edit/", opportunity_views.opportunity_edit, name="opportunity-edit"
+    ),
+    path(
+        "opportunities/<int:pk>/move/", opportunity_views.opportunity_move, name="opportunity-move"
+    ),
+    path(
+        "opportunities/<int:pk>/contacts/",
+        opportunity_views.opportunity_contact_add,
+        name="opportunity-contact-add",
+    ),
+    path(
+        "opportunities/<int:pk>/contacts/<int:link_pk>/remove/",
+        opportunity_views.opportunity_contact_remove,
+        name="opportunity-contact-remove",
+    ),
+    path(
+        "opportunities/<int:pk>/log-activity/",
+        opportunity_views.opportunity_log_activity,
+        name="opportunity-log-activity",
+    ),
+    path("pipelines/", pipeline_views.pipeline_list, name="pipeline-list"),
+    path("pipelines/new/", pipeline_views.pipeline_create, name="pipeline-create"),
+    path("pipelines/<int:pk>/", pipeline_views.pipeline_detail, name="pipeline-detail"),
+    path("pipelines/<int:pk>/edit/", pipeline_views.pipeline_edit, name="pipeline-edit"),
+    path("pipelines/<int:pk>/delete/", pipeline_views.pipeline_delete, name="pipeline-delete"),
+    path("pipelines/<int:pk>/stages/new/", pipeline_views.stage_create, name="stage-create"),
+    path("stages/<int:pk>/", pipeline_views.stage_edit, name="stage-edit"),
+    path("stages/<int:pk>/delete/", pipeline_views.stage_delete, name="stage-delete"),
+]

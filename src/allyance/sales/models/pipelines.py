@@ -239,3 +239,9 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or '—'} → {self.to_stage}"
+
+    @property
+    def days_in_from_stage(self) -> float | None:
+        if self.seconds_in_from_stage is None:
+            return None
+        return round(self.seconds_in_from_stage / 86400, 1)

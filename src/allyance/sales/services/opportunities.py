@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -79,44 +80,69 @@ def _is_empty(opportunity: Opportunity, name: str) -> bool:
     return value in (None, "")
 
 
-def missing_requirements(opportunity: Opportunity, stage: Stage) -> tuple[list[str], list[str]]:
-    """(labels of required fields still empty, checklist items not yet done) for `stage`."""
-    fields = [
-        str(Opportunity._meta.get_field(name).verbose_name)
-        for name in stage.required_fields
-        if _field_known(name) and _is_empty(opportunity, name)
-    ]
-    activities = []
-    if stage.checklist:
-        from allyance.activities.models import Activity
-
-        done = (
-            Activity.objects.filter(
-                target_type=ContentType.objects.get_for_model(Opportunity),
-                target_id=str(opportunity.pk),
-                status=Activity.Status.DONE,
-            )
-            if opportunity.pk is not None
-            else Activity.objects.none()
-        )
-        done = list(done.values_list("kind", "subject"))
-        kinds = dict(Activity.Kind.choices)
-        for item in stage.checklist:
-            kind, subject = item.get("kind"), (item.get("subject") or "").strip()
-            if not any(
-                k == kind and (not subject or subject.casefold() in s.casefold()) for k, s in done
-            ):
-                label = str(kinds.get(kind, kind))
-                activities.append(f"{label} “{subject}”" if subject else label)
-    return fields, activities
-
-
 def _field_known(name: str) -> bool:
     try:
         Opportunity._meta.get_field(name)
     except FieldDoesNotExist:  # a field name an old stage kept: nothing to require
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One thing a stage asks for before a deal may enter it, and whether the deal has it."""
+
+    label: str
+    done: bool
+    kind: str = ""  # for checklist activities: the activity type and subject to log
+    subject: str = ""
+
+
+def stage_requirements(opportunity: Opportunity, stage: Stage) -> list[Requirement]:
+    """The stage's required fields, then its checklist activities, each marked done or not."""
+    from allyance.activities.models import Activity
+
+    requirements = [
+        Requirement(
+            label=str(Opportunity._meta.get_field(name).verbose_name),
+            done=not _is_empty(opportunity, name),
+        )
+        for name in stage.required_fields
+        if _field_known(name)
+    ]
+    if not stage.checklist:
+        return requirements
+    done = []
+    if opportunity.pk is not None:
+        done = list(
+            Activity.objects.filter(
+                target_type=ContentType.objects.get_for_model(Opportunity),
+                target_id=str(opportunity.pk),
+                status=Activity.Status.DONE,
+            ).values_list("kind", "subject")
+        )
+    kinds = dict(Activity.Kind.choices)
+    for item in stage.checklist:
+        kind, subject = item.get("kind", ""), (item.get("subject") or "").strip()
+        label = str(kinds.get(kind, kind))
+        requirements.append(
+            Requirement(
+                label=f"{label} “{subject}”" if subject else label,
+                done=any(
+                    k == kind and (not subject or subject.casefold() in s.casefold())
+                    for k, s in done
+                ),
+                kind=kind,
+                subject=subject,
+            )
+        )
+    return requirements
+
+
+def missing_requirements(opportunity: Opportunity, stage: Stage) -> tuple[list[str], list[str]]:
+    """(labels of required fields still empty, checklist activities not yet done)."""
+    missing = [r for r in stage_requirements(opportunity, stage) if not r.done]
+    return [r.label for r in missing if not r.kind], [r.label for r in missing if r.kind]
 
 
 def _check_entry(
