@@ -26,6 +26,11 @@ class AlertSettings(models.Model):
     large_deal_currency = models.CharField(
         _("currency"), max_length=3, choices=currency_choices, default=default_currency
     )
+    # When the next daily stalled-deal scan is queued for (see sales.tasks.alerts): a run
+    # queued for another time belongs to a superseded chain and does not reschedule.
+    stalled_scan_next_at = models.DateTimeField(
+        _("next stalled-deal scan"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     audited = True

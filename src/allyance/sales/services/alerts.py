@@ -6,13 +6,13 @@ so running a check twice tells nobody twice.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import NoReverseMatch
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from allyance.core import audit
@@ -38,7 +38,8 @@ def _url_of(opportunity: Opportunity) -> str:
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
+    # English and Chinese both group digits by thousands with commas.
+    return f"{amount:,.2f} {currency}"
 
 
 def sales_managers_of(owner: User | None) -> list[User]:
@@ -154,3 +155,46 @@ def stalled_deals_notify(*, now=None) -> int:
             )
             told += 1
     return told
+
+
+SCAN_INTERVAL = datetime.timedelta(days=1)
+
+
+def _enqueue_scan(at: datetime.datetime) -> None:
+    from allyance.sales.tasks.alerts import stalled_deals_scan_task
+
+    key = at.isoformat()
+    transaction.on_commit(
+        lambda: stalled_deals_scan_task.using(run_after=at).enqueue(scheduled_for=key)
+    )
+
+
+def stalled_scan_schedule(*, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Make sure the daily stalled-deal scan is queued; idempotent. Returns when it runs next.
+
+    If a scan is already queued for the future nothing is added; otherwise (never started,
+    or the queued run was lost) one is queued an interval from now.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = AlertSettings.objects.select_for_update().get(pk=AlertSettings.current().pk)
+        if row.stalled_scan_next_at is not None and row.stalled_scan_next_at > now:
+            return row.stalled_scan_next_at
+        row.stalled_scan_next_at = now + SCAN_INTERVAL
+        row.save(update_fields=["stalled_scan_next_at", "updated_at"])
+        _enqueue_scan(row.stalled_scan_next_at)
+    return row.stalled_scan_next_at
+
+
+def stalled_scan_reschedule(*, scheduled_for: str, now: datetime.datetime | None = None) -> bool:
+    """After a scheduled scan ran: queue the next one, unless this run was superseded."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = AlertSettings.objects.select_for_update().get(pk=AlertSettings.current().pk)
+        current = row.stalled_scan_next_at
+        if current is None or current.isoformat() != scheduled_for:
+            return False
+        row.stalled_scan_next_at = max(current, now) + SCAN_INTERVAL
+        row.save(update_fields=["stalled_scan_next_at", "updated_at"])
+        _enqueue_scan(row.stalled_scan_next_at)
+    return True
