@@ -24,6 +24,8 @@ def navigation(request) -> dict:
         items.append((_("Commissions"), reverse("sales:commission-statement"), "coin"))
     if user.is_internal:
         items.append((_("Lead queue"), reverse("sales:lead-queue-list"), "inbox"))
+    if user.is_internal or user.is_partner:
+        items.append((_("Forecast"), reverse("sales:forecast"), "chart-bar"))
     if user.is_admin:
         items.append((_("Administration"), reverse("core:admin-home"), "settings"))
     elif user.role == "partner_admin":
