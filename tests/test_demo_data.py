@@ -48,7 +48,7 @@ def test_demo_has_a_user_for_every_role_and_prints_their_logins(demo):
         }
     customer = User.objects.get(role=Role.CUSTOMER)
     assert customer.customer_account is not None
-    assert "200 accounts, 600 contacts, 2000 activities" in demo
+    assert "200 accounts, 600 contacts, 2000 activities, 60 leads, 49 opportunities" in demo
 
 
 def test_demo_has_three_partners_of_different_types_under_the_channel_manager(demo):
@@ -74,7 +74,8 @@ def test_demo_has_a_sales_team_and_a_territory_tree_with_reps(demo):
 
 
 def test_demo_accounts_form_group_subsidiary_site_hierarchies(demo):
-    assert Account.objects.count() == 200
+    assert Account.objects.filter(source_leads__isnull=True).count() == 200
+    assert Account.objects.filter(source_leads__isnull=False).count() == 4  # converted leads
     sites = Account.objects.filter(parent__parent__isnull=False)
     assert sites.count() >= 5
     assert not sites.filter(parent__parent__parent__isnull=False).exists()
@@ -87,7 +88,7 @@ def test_demo_mixes_chinese_and_english_names(demo):
     account_names = list(Account.objects.values_list("name", flat=True))
     chinese = [n for n in account_names if has_cjk(n)]
     assert 0.4 * len(account_names) < len(chinese) < 0.9 * len(account_names)
-    contacts = list(Contact.objects.all())
+    contacts = list(Contact.objects.filter(source_leads__isnull=True))
     assert len(contacts) == 600
     chinese_people = [c for c in contacts if has_cjk(c.family_name)]
     assert 0.4 * len(contacts) < len(chinese_people) < 0.95 * len(contacts)
@@ -99,7 +100,7 @@ def test_demo_mixes_chinese_and_english_names(demo):
 
 def test_demo_phones_and_emails_are_valid(demo):
     phones = [
-        *Account.objects.values_list("phone", flat=True),
+        *Account.objects.exclude(phone="").values_list("phone", flat=True),
         *Contact.objects.values_list("mobile", flat=True),
         *Contact.objects.exclude(phone="").values_list("phone", flat=True),
     ]
@@ -129,7 +130,7 @@ def test_demo_contacts_have_reporting_chains_within_their_account(demo):
 
 def test_demo_activities_cluster_in_the_last_90_days_with_upcoming_tasks_per_rep(demo):
     now = timezone.now()
-    activities = list(Activity.objects.all())
+    activities = list(Activity.objects.filter(target_type__isnull=True))
     assert len(activities) == 2000
     assert {a.kind for a in activities} == set(Activity.Kind.values)
     past = [a for a in activities if a.when <= now]
@@ -174,4 +175,48 @@ def test_running_the_demo_again_changes_nothing(demo):
     call_command("demo_data", stdout=output)
     assert "already" in output.getvalue()
     assert (User.objects.count(), Account.objects.count(), Contact.objects.count()) == counts
-    assert Activity.objects.count() == 2000
+    assert Activity.objects.filter(target_type__isnull=True).count() == 2000
+
+
+def test_demo_has_a_pipeline_with_deals_at_every_stage_and_their_history(demo):
+    from allyance.sales.models import Opportunity, Pipeline
+
+    pipeline = Pipeline.objects.get(is_default=True)
+    stages = list(pipeline.stages.order_by("order"))
+    assert [s.outcome for s in stages][-2:] == ["won", "lost"]
+    assert any("<li>" in s.playbook for s in stages)
+    deals = Opportunity.objects.filter(pipeline=pipeline)
+    assert {d.stage_id for d in deals} == {s.pk for s in stages}
+    for deal in deals.prefetch_related("stage_changes"):
+        changes = list(deal.stage_changes.all())
+        assert changes[-1].to_stage_id == deal.stage_id
+        assert changes[0].changed_at >= deal.created_at - timedelta(seconds=1)
+    won = deals.filter(outcome="won")
+    assert won.exists() and not won.filter(closed_at__isnull=True).exists()
+    assert "leads" in demo and "opportunities" in demo
+
+
+def test_demo_leads_are_scored_routed_and_some_converted(demo):
+    from allyance.sales.models import Lead
+    from allyance.sales.models.routing import LeadAssignment
+
+    leads = Lead.objects.all()
+    assert leads.filter(score__gt=0).exists()
+    company_leads = leads.filter(organisation=Organisation.company())
+    routed = LeadAssignment.objects.filter(rule__isnull=False, lead__in=company_leads)
+    assert routed.count() == company_leads.count()
+    converted = leads.filter(status=Lead.Status.CONVERTED)
+    assert converted.exists()
+    assert not converted.filter(converted_opportunity__isnull=True).exists()
+    assert leads.exclude(organisation=Organisation.company()).exists()  # a partner's own leads
+
+
+def test_demo_reps_have_targets_a_commission_plan_and_expenses(demo):
+    from allyance.sales.models import Target
+    from allyance.sales.models.commissions import CommissionPlan
+    from allyance.sales.models.expenses import Expense
+
+    rep = User.objects.get(username="rep.zhang")
+    assert Target.objects.filter(user=rep).exists()
+    assert CommissionPlan.objects.filter(users=rep).exists()
+    assert {e.status for e in Expense.objects.all()} >= {"draft", "submitted", "approved"}

@@ -648,3 +648,6 @@ class DemoBuilder:
         self.backdate()
         with audit.acting_as(admin):
             self.build_portal_user()
+        from allyance.core.demo.sales import SalesDemo
+
+        SalesDemo(self, admin).build()

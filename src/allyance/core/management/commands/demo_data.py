@@ -22,6 +22,7 @@ from allyance.core.demo.builder import DemoBuilder, Login, display_width
 from allyance.core.demo.vocabulary import DEMO_USERNAMES, MAIL_DOMAIN
 from allyance.core.models import Organisation, Role, User
 from allyance.customers.models import Account
+from allyance.sales.models import Lead, Opportunity
 
 
 class Command(BaseCommand):
@@ -61,13 +62,16 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 _(
                     "Demo data loaded in %(seconds).1f s: %(accounts)d accounts, "
-                    "%(contacts)d contacts, %(activities)d activities."
+                    "%(contacts)d contacts, %(activities)d activities, %(leads)d leads, "
+                    "%(deals)d opportunities."
                 )
                 % {
                     "seconds": clock.monotonic() - started,
                     "accounts": len(builder.accounts),
                     "contacts": sum(len(d.contacts) for d in builder.accounts),
                     "activities": len(builder.activities),
+                    "leads": Lead.objects.count(),
+                    "deals": Opportunity.objects.count(),
                 }
             )
         )
