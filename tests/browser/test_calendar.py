@@ -1,0 +1,60 @@
+"""In a real browser: the calendar's week view, drag a meeting to another day, reload, and see
+it there; the move is saved through the reschedule endpoint."""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from allyance.activities.models import Activity
+from allyance.core.models import User
+from tests.factories import ActivityFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def drag(page: Page, source, target_column) -> None:
+    """Drag `source` sideways into `target_column`, at the same height, in small steps."""
+    source.scroll_into_view_if_needed()
+    box = source.bounding_box()
+    column = target_column.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + 8
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 5, y + 2, steps=5)
+    page.mouse.move(column["x"] + column["width"] / 2, y, steps=20)
+    page.mouse.up()
+
+
+def test_drag_a_meeting_to_another_day_in_week_view(logged_in: Page, live_server):
+    page = logged_in
+    rep = User.objects.get(username="rep1")
+    meeting = ActivityFactory(
+        kind=Activity.Kind.MEETING,
+        owner=rep,
+        organisation=rep.organisation,
+        subject="Plant tour",
+        starts_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 3, 2, 11, tzinfo=dt.UTC),
+    )
+    page.goto(f"{live_server.url}/calendar/?date=2026-03-04")
+    page.get_by_role("tab", name="Week view").click()
+    event = page.locator("[data-testid=calendar-event]", has_text="Plant tour")
+    expect(event).to_be_visible()
+    thursday = page.locator('[role=gridcell][data-date="2026-03-05"]').last
+    with page.expect_response(lambda r: "/move/" in r.url) as moved:
+        drag(page, event, thursday)
+    assert moved.value.status == 200
+    expect(page.locator("#calendar-message")).to_have_class("alert alert-success")
+
+    page.reload()
+    event = page.locator("[data-testid=calendar-event]", has_text="Plant tour")
+    expect(event).to_be_visible()
+    event.scroll_into_view_if_needed()
+    column = thursday.bounding_box()
+    box = event.bounding_box()
+    assert column["x"] <= box["x"] + box["width"] / 2 <= column["x"] + column["width"]
+    meeting.refresh_from_db()
+    assert meeting.starts_at == dt.datetime(2026, 3, 5, 10, tzinfo=dt.UTC)
+    assert meeting.ends_at == dt.datetime(2026, 3, 5, 11, tzinfo=dt.UTC)
+    assert meeting.version == 2
