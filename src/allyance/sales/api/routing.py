@@ -264,21 +264,21 @@ class LeadRoutingViewSet(viewsets.GenericViewSet):
         result = services.leads_route(leads=leads, by=request.user)
         body = {
             "dry_run": False,
-            "routed": len(result.assignments),
+            "routed": result.routed,
             "moved": result.moved,
             "unmatched": result.unmatched,
             "skipped": result.skipped,
             "decisions": [
                 {
-                    "lead": a.lead_id,
-                    "rule": a.rule_id,
-                    "rule_name": a.rule_name,
-                    "assigned_user": a.assigned_user_id,
-                    "team": a.team_id,
-                    "territory": a.territory_id,
-                    "queued": a.queued,
+                    "lead": d.lead.pk,
+                    "rule": d.rule.pk,
+                    "rule_name": d.rule.name,
+                    "assigned_user": d.user_id,
+                    "team": d.team_id,
+                    "territory": d.territory_id,
+                    "queued": d.queued,
                 }
-                for a in result.assignments
+                for d in result.decisions
             ],
         }
         return Response(LeadRouteResultSerializer(body).data, status=status.HTTP_200_OK)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, transaction
+from django.db import router as db_router
 from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -309,16 +310,38 @@ def lead_route(*, lead: Lead, by: User | None) -> LeadAssignment | None:
 
 @dataclass
 class RoutingResult:
-    assignments: list[LeadAssignment]
+    decisions: list[Decision]  # one per routed lead, each logged as a LeadAssignment
     moved: int  # leads whose owner or territory changed
     unmatched: int  # leads no rule matched; left as they were
     skipped: int  # leads not open (converted, disqualified); never routed
+
+    @property
+    def routed(self) -> int:
+        return len(self.decisions)
 
 
 def leads_route_preview(*, leads: Iterable[Lead]) -> tuple[list[Decision], list[Lead]]:
     """What routing `leads` now would do, without changing anything or locking cursors."""
     leads = [lead for lead in leads if lead.is_open]
     return _decide_all(leads, rules_compile(), _Picker(lock=False))
+
+
+def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT rows of plain values in batches, without building model instances.
+
+    Bulk routing writes one audit entry and one log row per lead; through `bulk_create`
+    the ORM's per-instance work alone held a batch to about 1,500 leads a second.
+    """
+    if not rows:
+        return
+    connection = connections[db_router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            cursor.executemany(sql, rows[start : start + 1000])
 
 
 def leads_route(
@@ -341,14 +364,17 @@ def leads_route(
     skipped = len(leads) - len(open_leads)
     compiled = rules_compile()
     now = timezone.now()
-    actor = by if by is not None and by.is_authenticated else None
+    actor_id = by.pk if by is not None and by.is_authenticated else None
+    connection = connections[db_router.db_for_write(Lead)]
+    at = connection.ops.adapt_datetimefield_value(now)
+    json_field = AuditEntry._meta.get_field("changes")
     with audit.acting_as(by), transaction.atomic():
         picker = _Picker(lock=True)
         decisions, unmatched = _decide_all(open_leads, compiled, picker)
         picker.save_cursors()
         groups: dict[tuple, list[Lead]] = defaultdict(list)
         entries = []
-        content_type = ContentType.objects.get_for_model(Lead)
+        content_type_id = ContentType.objects.get_for_model(Lead).pk
         for decision in decisions:
             lead = decision.lead
             changes = {}
@@ -360,13 +386,14 @@ def leads_route(
                 continue
             groups[(decision.user_id, decision.territory_id)].append(lead)
             entries.append(
-                AuditEntry(
-                    content_type=content_type,
-                    object_id=str(lead.pk),
-                    object_repr=str(lead)[:250],
-                    action=AuditEntry.Action.UPDATE,
-                    actor=actor,
-                    changes=changes,
+                (
+                    content_type_id,
+                    str(lead.pk),
+                    str(lead)[:250],
+                    AuditEntry.Action.UPDATE.value,
+                    actor_id,
+                    at,
+                    json_field.get_db_prep_save(changes, connection),
                 )
             )
         for (user_id, territory_id), group in groups.items():
@@ -382,13 +409,43 @@ def leads_route(
                 lead.owner_id, lead.territory_id = user_id, territory_id
                 lead.version += 1
                 lead.updated_at = now
-        AuditEntry.objects.bulk_create(entries, batch_size=500)
-        assignments = LeadAssignment.objects.bulk_create(
-            [_assignment_row(d, by=by, trigger=trigger, at=now) for d in decisions],
-            batch_size=500,
+        _insert_rows(
+            AuditEntry,
+            ["content_type", "object_id", "object_repr", "action", "actor", "at", "changes"],
+            entries,
+        )
+        _insert_rows(
+            LeadAssignment,
+            [
+                "lead",
+                "rule",
+                "rule_name",
+                "assigned_user",
+                "team",
+                "territory",
+                "queued",
+                "trigger",
+                "at",
+                "by",
+            ],
+            [
+                (
+                    d.lead.pk,
+                    d.rule.pk,
+                    d.rule.name[:120],
+                    d.user_id,
+                    d.team_id,
+                    d.territory_id,
+                    d.queued,
+                    str(trigger),
+                    at,
+                    actor_id,
+                )
+                for d in decisions
+            ],
         )
     return RoutingResult(
-        assignments=assignments,
+        decisions=decisions,
         moved=sum(len(g) for g in groups.values()),
         unmatched=len(unmatched),
         skipped=skipped,

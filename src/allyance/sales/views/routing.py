@@ -190,7 +190,7 @@ def lead_route(request: HttpRequest) -> HttpResponse:
                 "%(unmatched)d matched no rule, %(skipped)d were not open."
             )
             % {
-                "routed": len(result.assignments),
+                "routed": result.routed,
                 "moved": result.moved,
                 "unmatched": result.unmatched,
                 "skipped": result.skipped,
