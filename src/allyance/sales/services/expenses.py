@@ -165,7 +165,11 @@ def expense_transition(
     """
     comment = (comment or "").strip()
     with transaction.atomic():
-        current = Expense.objects.select_for_update().select_related("owner").get(pk=expense.pk)
+        current = (
+            Expense.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .get(pk=expense.pk)
+        )
         if expected_version is not None and expected_version != current.version:
             from allyance.core.exceptions import ConflictError
 
