@@ -435,3 +435,15 @@ def test_statements_api_is_scoped(rep):
         .status_code
         == 403
     )
+
+
+def test_manager_not_on_the_plan_opens_it_at_a_rep_of_the_team(client, rep):
+    manager = UserFactory(role=Role.SALES_MANAGER)
+    TeamFactory(manager=manager).members.add(rep)
+    plan = plan_for(rep, flat_rate=Decimal("10"))
+    won(rep, 1000, name="Team deal")
+    client.force_login(manager)
+    page = client.get(
+        reverse("sales:commission-statement"), {"plan": plan.pk, "period_start": "2026-10-01"}
+    ).content.decode()
+    assert "Team deal" in page and "100.00" in page

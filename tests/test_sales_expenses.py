@@ -446,3 +446,12 @@ def test_global_search_finds_an_expense_only_for_those_who_see_it(team):
 
     assert found(rep) == [expense]
     assert found(colleague) == []
+
+
+def test_fallback_approver_keeps_seeing_the_expense_they_decided():
+    rep = UserFactory()
+    sales_manager = UserFactory(role=Role.SALES_MANAGER)
+    expense = expense_submit(expense=new_expense(rep), by=rep)
+    expense_reject(expense=expense, by=sales_manager, comment="Missing receipt")
+    assert expense in expenses_visible_to(sales_manager)
+    assert expense not in expenses_awaiting_decision_by(sales_manager)

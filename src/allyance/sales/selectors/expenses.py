@@ -15,15 +15,19 @@ def awaiting_decision_condition(user) -> Q:
 
 
 def expenses_visible_to(user) -> QuerySet[Expense]:
-    """The gate's expenses, and those waiting for this user's decision (a fallback approver,
-    such as a sales manager for a rep without a team, is outside the gate's team scope)."""
+    """The gate's expenses, those waiting for this user's decision and those they decided.
+
+    A fallback approver, such as a sales manager for a rep without a team, is outside
+    the gate's team scope.
+    """
     expenses = Expense.objects.select_related("owner", "approver", "account", "opportunity")
     if user is None or not user.is_authenticated or not user.is_active:
         return expenses.none()
     condition = visibility_filter(user, Expense)
     if condition is None:
         return expenses
-    return expenses.filter(condition | awaiting_decision_condition(user))
+    # Whoever decided (or is named to decide) keeps seeing the expense.
+    return expenses.filter(condition | awaiting_decision_condition(user) | Q(approver=user))
 
 
 def expenses_awaiting_decision_by(user) -> QuerySet[Expense]:

@@ -67,12 +67,20 @@ def _query(request: HttpRequest, *, plans=None) -> StatementQueryForm:
 def _statement_from(request: HttpRequest, form: StatementQueryForm) -> CommissionStatement | None:
     if not form.is_valid():
         return None
-    user = form.cleaned_data.get("user") or request.user
+    plan = form.cleaned_data["plan"]
+    user = form.cleaned_data.get("user")
+    if user is None:
+        user = request.user
+        if _may_see_team(request.user) and not plan.users.filter(pk=user.pk).exists():
+            # A manager who is not on the plan opens it at the first rep they may see.
+            user = (
+                form.fields["user"].queryset.filter(commission_plans=plan).first() or request.user
+            )
     try:
         return commission_statement_for(
             viewer=request.user,
             user=user,
-            plan=form.cleaned_data["plan"],
+            plan=plan,
             period_start=form.cleaned_data["period_start"],
         )
     except ValidationError as exc:
