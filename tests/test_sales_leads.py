@@ -386,3 +386,20 @@ def test_import_of_leads_creates_and_routes_them(rep):
     li = Lead.objects.get(family_name="李")
     assert li.owner == rep
     assert [d["type"] for d in li.possible_duplicates] == ["contact"]
+
+
+def test_a_call_logged_on_the_lead_shows_on_its_timeline_and_scores(rep, client):
+    from allyance.sales.models import ScoringRule
+
+    ScoringRule.objects.create(name="Calls", kind="activity", activity_kind="call", points=7)
+    lead = new_lead(rep)
+    client.force_login(rep)
+    answer = client.post(
+        reverse("sales:lead-log-activity", args=[lead.pk]),
+        {"kind": "call", "subject": "Discovery call", "status": "done", "priority": "normal"},
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert answer["Location"] == lead.get_absolute_url()
+    html = client.get(lead.get_absolute_url()).content.decode()
+    assert "Discovery call" in html
+    assert "+7 1 activity of type Call logged" in html

@@ -14,6 +14,7 @@ urlpatterns += [
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead-detail"),
     path("leads/<int:pk>/edit/", lead_views.lead_edit, name="lead-edit"),
     path("leads/<int:pk>/convert/", lead_views.lead_convert, name="lead-convert"),
+    path("leads/<int:pk>/log-activity/", lead_views.lead_log_activity, name="lead-log-activity"),
     path("leads/scoring-rules/", lead_views.scoring_rule_list, name="scoring-rule-list"),
     path("leads/scoring-rules/new/", lead_views.scoring_rule_create, name="scoring-rule-create"),
     path(

@@ -14,7 +14,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from allyance.activities.forms import ActivityForm
+from allyance.activities.models import Activity
 from allyance.activities.selectors import activities_visible_to
+from allyance.activities.services import activity_save
 from allyance.core.editing import record_form_page
 from allyance.core.listing import Column, RecordList
 from allyance.core.timeline import timeline_for
@@ -113,6 +116,35 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline_for(lead, activities=activities),
         },
     )
+
+
+@login_required
+def lead_log_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a call, meeting or note on the lead (it counts for scoring), then go back to it."""
+    lead = get_visible_or_404(request.user, selectors.leads_visible_to(request.user), pk=pk)
+    if not lead.is_open:
+        messages.error(request, _("Log activities on the records the lead was converted to."))
+        return redirect(lead.get_absolute_url())
+
+    def save(record, *, by, expected_version):
+        record.target = lead
+        return activity_save(activity=record, by=by, expected_version=expected_version)
+
+    response = record_form_page(
+        request,
+        form_class=ActivityForm,
+        instance=Activity(),
+        save=save,
+        title=_("Log an activity on %(name)s") % {"name": lead},
+        cancel_url=lead.get_absolute_url(),
+        initial={
+            "kind": request.GET.get("kind", Activity.Kind.CALL),
+            "status": Activity.Status.DONE,
+        },
+    )
+    if response.status_code == 302:  # saved: back to the lead rather than to the activity
+        return redirect(lead.get_absolute_url())
+    return response
 
 
 @login_required
