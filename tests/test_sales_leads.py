@@ -403,3 +403,19 @@ def test_a_call_logged_on_the_lead_shows_on_its_timeline_and_scores(rep, client)
     html = client.get(lead.get_absolute_url()).content.decode()
     assert "Discovery call" in html
     assert "+7 1 activity of type Call logged" in html
+
+
+def test_leads_export_as_csv(rep, client):
+    LeadFactory(owner=rep, family_name="Exported", company="Export Co")
+    client.force_login(rep)
+    answer = client.get(reverse("core:export", kwargs={"target": "leads"}), {"format": "csv"})
+    assert answer.status_code == 200
+    body = b"".join(answer.streaming_content) if answer.streaming else answer.content
+    assert "Export Co" in body.decode("utf-8-sig")
+
+
+def test_import_page_offers_leads(rep, client):
+    client.force_login(rep)
+    answer = client.get(reverse("core:import-new"), {"target": "leads"})
+    assert answer.status_code == 200
+    assert 'value="leads"' in answer.content.decode()
