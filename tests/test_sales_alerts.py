@@ -216,3 +216,30 @@ def test_the_sales_alerts_command_scans_and_schedules(stalling_pipeline, capsys)
     out = capsys.readouterr().out
     assert "1 owner notification" in out and "next run at" in out
     assert AlertSettings.current().stalled_scan_next_at is not None
+
+
+def test_saving_a_large_deal_through_the_service_alerts_the_manager(
+    django_capture_on_commit_callbacks,
+):
+    from allyance.sales.services.opportunities import opportunity_save
+    from tests.factories import AccountFactory
+
+    manager = UserFactory(role=Role.SALES_MANAGER)
+    rep = UserFactory()
+    TeamFactory(manager=manager).members.add(rep)
+    pipeline = PipelineFactory()
+    deal = Opportunity(
+        name="Big turbine order",
+        account=AccountFactory(owner=rep),
+        pipeline=pipeline,
+        stage=pipeline.stages.get(name="Qualify"),
+        amount=Decimal("3000000"),
+        currency="CNY",
+        owner=rep,
+        organisation=rep.organisation,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity_save(opportunity=deal, by=rep)
+    assert [n.message for n in large(manager)] == [
+        f"Large deal: Big turbine order is 3,000,000.00 CNY (owner: {rep})."
+    ]

@@ -7,6 +7,7 @@ so running a check twice tells nobody twice.
 from __future__ import annotations
 
 import datetime
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +26,8 @@ from allyance.sales.models import (
     Stage,
     StalledDealAlert,
 )
+
+logger = logging.getLogger(__name__)
 
 LARGE_DEAL_KIND = "sales.large_deal"
 STALLED_DEAL_KIND = "sales.stalled_deal"
@@ -80,7 +83,17 @@ def large_deal_check(*, opportunity: Opportunity) -> list[User]:
     Called after an opportunity is saved. A deal is compared only with a threshold in its
     own currency (amounts in different currencies are never converted). It is alerted again
     only when it grows beyond the amount it was last alerted at. Returns who was notified.
+    The deal is already saved when this runs: a failure here is logged, not raised, so the
+    save does not look failed to the person who made it.
     """
+    try:
+        return _large_deal_check(opportunity)
+    except Exception:
+        logger.exception("Large-deal check failed for opportunity %s", opportunity.pk)
+        return []
+
+
+def _large_deal_check(opportunity: Opportunity) -> list[User]:
     threshold = AlertSettings.current()
     if (
         opportunity.pk is None
