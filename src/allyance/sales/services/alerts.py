@@ -173,6 +173,11 @@ def stalled_deals_notify(*, now=None) -> int:
 SCAN_INTERVAL = datetime.timedelta(days=1)
 
 
+def _record_next_scan(row: AlertSettings) -> None:
+    # A queryset update: bookkeeping of the scheduler, not a settings change for the audit trail.
+    AlertSettings.objects.filter(pk=row.pk).update(stalled_scan_next_at=row.stalled_scan_next_at)
+
+
 def _enqueue_scan(at: datetime.datetime) -> None:
     from allyance.sales.tasks.alerts import stalled_deals_scan_task
 
@@ -194,7 +199,7 @@ def stalled_scan_schedule(*, now: datetime.datetime | None = None) -> datetime.d
         if row.stalled_scan_next_at is not None and row.stalled_scan_next_at > now:
             return row.stalled_scan_next_at
         row.stalled_scan_next_at = now + SCAN_INTERVAL
-        row.save(update_fields=["stalled_scan_next_at", "updated_at"])
+        _record_next_scan(row)
         _enqueue_scan(row.stalled_scan_next_at)
     return row.stalled_scan_next_at
 
@@ -208,6 +213,6 @@ def stalled_scan_reschedule(*, scheduled_for: str, now: datetime.datetime | None
         if current is None or current.isoformat() != scheduled_for:
             return False
         row.stalled_scan_next_at = max(current, now) + SCAN_INTERVAL
-        row.save(update_fields=["stalled_scan_next_at", "updated_at"])
+        _record_next_scan(row)
         _enqueue_scan(row.stalled_scan_next_at)
     return True
