@@ -98,16 +98,24 @@ class LeadConvertForm(StyledFormMixin, forms.Form):
         self.fields["amount"].help_text = lead.currency
         suggested = {"account": [], "contact": []}
         for entry in lead.possible_duplicates or []:
-            if entry.get("type") in suggested:
-                suggested[entry["type"]].append(entry.get("id"))
+            if entry.get("type") in suggested and isinstance(entry.get("id"), int):
+                suggested[entry["type"]].append(entry["id"])
         for name, ids in suggested.items():
             field = self.fields[name]
-            found = list(field.queryset.filter(pk__in=[i for i in ids if isinstance(i, int)])[:20])
+            found = list(field.queryset.filter(pk__in=ids)[:20])
             if found:
-                # The duplicates first, so picking the matching record is one click.
-                field.suggested = found
+                # Offer the matching records, not every record the user may see (thousands).
+                field.widget = forms.Select(attrs={"class": "form-select"})
+                field.widget.choices = [("", _("Create a new one from the lead"))] + [
+                    (record.pk, str(record)) for record in found
+                ]
                 if len(found) == 1:
                     field.initial = found[0].pk
+            else:
+                field.widget = forms.NumberInput(
+                    attrs={"class": "form-control", "placeholder": _("id")}
+                )
+                field.help_text = _("Leave empty to create it from the lead, or enter an id.")
 
 
 class ScoringRuleForm(StyledFormMixin, forms.ModelForm):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import CharField, Count, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
@@ -257,7 +257,7 @@ def reason_text(reason: dict, *, now: datetime | None = None) -> str:
     if kind == Kind.FIELD:
         try:
             model_field = Lead._meta.get_field(reason.get("field", ""))
-        except Exception:  # a rule on a field that no longer exists
+        except FieldDoesNotExist:  # a rule on a field that no longer exists
             text = f"{reason.get('field')} = {reason.get('value')}"
         else:
             value = reason.get("value", "")
