@@ -69,6 +69,10 @@ class OpportunityForm(VersionedModelForm):
             del self.fields["reopen"]
         if not self.instance.pk:  # a new deal takes the probability of its stage
             del self.fields["probability"]
+        else:
+            self.fields["probability"].help_text = _(
+                "A move to another stage sets the stage's probability."
+            )
 
     def clean(self):
         cleaned = super().clean()
