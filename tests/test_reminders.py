@@ -122,15 +122,16 @@ def test_rescheduling_moves_the_reminder_and_the_stale_job_does_nothing(
     )
 
 
-def test_the_queued_job_is_run_by_the_database_worker_once_due(
-    rep, db_tasks, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        visit = planned_meeting(rep, starts_in=dt.timedelta(minutes=5))  # reminder 5 min ago
+@pytest.mark.django_db(transaction=True)  # the worker runs its jobs in their own transactions
+def test_the_queued_job_is_run_by_the_database_worker_once_due(rep, db_tasks):
+    visit = planned_meeting(rep, starts_in=dt.timedelta(minutes=5))  # reminder 5 min ago
+    later = planned_meeting(rep, starts_in=dt.timedelta(days=1))
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert Notification.objects.filter(recipient=rep, kind="reminder").count() == 1
     visit.refresh_from_db()
+    later.refresh_from_db()
     assert visit.reminded_at is not None
+    assert later.reminded_at is None  # its job waits for its time
 
 
 def test_a_delivered_reminder_set_again_is_delivered_again(rep, db_tasks):
