@@ -145,7 +145,9 @@ def test_territory_rule_sets_the_territory_and_the_first_member():
     assert lead.territory == south
 
     empty = TerritoryFactory(name="Empty")
-    AssignmentRule.objects.update(assign_territory=empty)
+    territory_rule = AssignmentRule.objects.get()
+    territory_rule.assign_territory = empty
+    territory_rule.save()
     lead = LeadFactory(owner=first)
     assert routed_owner(lead) is None
     assert lead.territory == empty
@@ -480,3 +482,17 @@ def test_lead_detail_shows_which_rule_assigned_it(client, admin_user):
     client.force_login(admin_user)
     page = client.get(lead.get_absolute_url()).content.decode()
     assert 'data-testid="routing-history"' in page and "Round the south" in page
+
+
+def test_a_changed_rule_applies_to_the_next_lead_at_once(admin_user):
+    first, second = UserFactory(), UserFactory()
+    r = rule(name="To first", assign_user=first)
+    assert routed_owner(LeadFactory()) == first
+    r.assign_user = second
+    assignment_rule_save(rule=r, by=admin_user)
+    assert routed_owner(LeadFactory()) == second
+    r.is_active = False
+    assignment_rule_save(rule=r, by=admin_user)
+    assert routed_owner(LeadFactory(owner=first)) == first
+    rule(name="New", assign_user=second)
+    assert routed_owner(LeadFactory(owner=first)) == second

@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
 from django.db import router as db_router
-from django.db.models import Count, F
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,9 +116,29 @@ class CompiledRules:
         return None if index < 0 else self.rules[index]
 
 
+# The last compilation and the state of the rules table it was made from.
+_compiled_cache: dict = {"key": None, "compiled": None}
+
+
+def _rules_state() -> tuple:
+    """Changes whenever a rule is added, changed (saves touch `updated_at`) or removed."""
+    state = AssignmentRule.objects.aggregate(
+        count=Count("id"), changed=Max("updated_at"), last=Max("id")
+    )
+    return (connections[db_router.db_for_read(AssignmentRule)].alias, *state.values())
+
+
 def rules_compile(rules: Iterable[AssignmentRule] | None = None) -> CompiledRules:
-    """The active rules in priority order as one function: facts → first matching index."""
+    """The active rules in priority order as one function: facts → first matching index.
+
+    Without `rules`, the active rules from the database; the compilation is reused until
+    a rule changes, so routing each new lead of an import costs one small query.
+    """
+    key = None
     if rules is None:
+        key = _rules_state()
+        if _compiled_cache["key"] == key:
+            return _compiled_cache["compiled"]
         rules = AssignmentRule.objects.filter(is_active=True).select_related(
             "assign_user", "assign_team", "assign_territory"
         )
@@ -131,7 +151,10 @@ def rules_compile(rules: Iterable[AssignmentRule] | None = None) -> CompiledRule
     lines.append("    return -1")
     namespace = dict(consts)
     exec(compile("\n".join(lines), "<assignment rules>", "exec"), namespace)  # noqa: S102
-    return CompiledRules(rules, namespace["first_match"], Organisation.company().pk)
+    compiled = CompiledRules(rules, namespace["first_match"], Organisation.company().pk)
+    if key is not None:
+        _compiled_cache.update(key=key, compiled=compiled)
+    return compiled
 
 
 @dataclass
