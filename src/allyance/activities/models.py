@@ -168,6 +168,8 @@ class ActivityInvitee(models.Model):
     )
     invited_at = models.DateTimeField(_("invited"), auto_now_add=True)
     notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
+    # The meeting's version the invitee last heard about: a change is announced once.
+    notified_version = models.PositiveIntegerField(_("notified of version"), default=0)
 
     audited = True
 
