@@ -419,3 +419,28 @@ def test_import_page_offers_leads(rep, client):
     answer = client.get(reverse("core:import-new"), {"target": "leads"})
     assert answer.status_code == 200
     assert 'value="leads"' in answer.content.decode()
+
+
+def test_api_lists_duplicates_without_a_query_per_lead(rep, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    hidden = ContactFactory(email="hidden@example.com", family_name="Hiddenname")
+    for n in range(3):
+        new_lead(rep, family_name=f"Dup{n}", email="hidden@example.com")
+    client = api(rep)
+    client.get("/api/v1/leads/")  # warm the caches (content types, custom fields)
+    with CaptureQueriesContext(connection) as few:
+        body = client.get("/api/v1/leads/").json()
+    for n in range(3, 9):
+        new_lead(rep, family_name=f"Dup{n}", email="hidden@example.com")
+    with CaptureQueriesContext(connection) as more:
+        client.get("/api/v1/leads/")
+    assert len(more.captured_queries) == len(few.captured_queries)
+    contact_entries = [
+        d for row in body["results"] for d in row["possible_duplicates"] if d["type"] == "contact"
+    ]
+    # The rep may not see the contact: the match is reported, its name and id are not.
+    assert contact_entries and all(d["id"] is None and d["label"] == "" for d in contact_entries)
+    assert "Hiddenname" not in str(body)
+    assert hidden.pk

@@ -93,8 +93,15 @@ class LeadSerializer(BusinessRecordSerializer):
 
     @extend_schema_field(DuplicateSerializer(many=True))
     def get_possible_duplicates(self, lead: Lead) -> list[dict]:
-        request = self.context.get("request")
-        shown = selectors.lead_duplicates_for(getattr(request, "user", None), lead)
+        user = getattr(self.context.get("request"), "user", None)
+        page = getattr(self.parent, "instance", None)
+        if isinstance(page, list):  # a list: look the whole page's duplicates up at once
+            if "visible_duplicates" not in self.context:
+                self.context["visible_duplicates"] = selectors.visible_duplicates(user, page)
+            visible = self.context["visible_duplicates"]
+        else:
+            visible = None
+        shown = selectors.lead_duplicates_for(user, lead, visible=visible)
         return DuplicateSerializer(shown, many=True).data
 
 

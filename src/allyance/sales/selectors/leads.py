@@ -28,17 +28,30 @@ def scoring_rules_visible_to(user) -> QuerySet[ScoringRule]:
 DUPLICATE_MODELS = {"lead": Lead, "contact": Contact, "account": Account}
 
 
-def lead_duplicates_for(user, lead: Lead) -> list[dict]:
+def visible_duplicates(user, leads) -> dict[str, dict[int, object]]:
+    """The records named as possible duplicates of `leads` that `user` may see, by type and
+    id: one query per type for a whole page of leads."""
+    ids: dict[str, set[int]] = {kind: set() for kind in DUPLICATE_MODELS}
+    for lead in leads:
+        for entry in lead.possible_duplicates or []:
+            if entry.get("type") in ids and isinstance(entry.get("id"), int):
+                ids[entry["type"]].add(entry["id"])
+    return {
+        kind: {r.pk: r for r in visible_to(user, DUPLICATE_MODELS[kind].objects.filter(pk__in=pks))}
+        for kind, pks in ids.items()
+        if pks
+    }
+
+
+def lead_duplicates_for(user, lead: Lead, *, visible: dict | None = None) -> list[dict]:
     """The lead's possible duplicates as `user` may see them: a link and a name for what they
     may see; only the fact that another record matched for what they may not."""
-    entries = [e for e in lead.possible_duplicates or [] if e.get("type") in DUPLICATE_MODELS]
-    visible: dict[str, dict[int, object]] = {}
-    for kind, model in DUPLICATE_MODELS.items():
-        ids = [e.get("id") for e in entries if e["type"] == kind and isinstance(e.get("id"), int)]
-        if ids:
-            visible[kind] = {r.pk: r for r in visible_to(user, model.objects.filter(pk__in=ids))}
+    if visible is None:
+        visible = visible_duplicates(user, [lead])
     shown = []
-    for entry in entries:
+    for entry in lead.possible_duplicates or []:
+        if entry.get("type") not in DUPLICATE_MODELS:
+            continue
         record = visible.get(entry["type"], {}).get(entry.get("id"))
         shown.append(
             {
