@@ -254,3 +254,17 @@ def test_rules_page_for_administrators(admin_user, rep, client, django_capture_o
         reverse("sales:scoring-rule-create"), {"name": "F", "kind": "field", "points": 1}
     )
     assert bad.status_code == 200 and 'data-field-error="field"' in bad.content.decode()
+
+
+def test_daily_command_keeps_decay_current(rep):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    rule(kind="decay", decay_basis="age", threshold=1, points=-1)
+    lead = new_lead(rep)
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(days=3))
+    out = StringIO()
+    call_command("rescore_leads", stdout=out)
+    assert Lead.objects.get(pk=lead.pk).score == -3
+    assert "1 leads scored" in out.getvalue()
