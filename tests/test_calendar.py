@@ -435,3 +435,65 @@ def test_home_still_lists_open_tasks(client, rep):
     ActivityFactory(kind="task", owner=rep, subject="Prepare the demo")
     client.force_login(rep)
     assert "Prepare the demo" in client.get("/").content.decode()
+
+
+def test_moving_a_meeting_tells_its_invitees_once(
+    rep, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    colleague = UserFactory(role=Role.SALES_REP)
+    contact = ContactFactory(owner=rep, email="li.wei@example.com")
+    visit = meeting(rep, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), subject="Plant tour")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_invitees_set(
+            activity=visit, users=[colleague], contacts=[contact], by=rep
+        )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = services.activity_reschedule(
+            activity=visit,
+            start=dt.datetime(2026, 3, 3, 9, tzinfo=UTC),
+            end=None,
+            by=rep,
+            expected_version=visit.version,
+        )
+    moved = Notification.objects.filter(recipient=colleague).order_by("-id").first()
+    assert "is now on" in moved.message
+    update = next(m for m in mail.outbox if m.to == ["li.wei@example.com"])
+    event = icalendar.Calendar.from_ical(update.attachments[0][1]).walk("VEVENT")[0]
+    assert event.decoded("DTSTART") == dt.datetime(2026, 3, 3, 9, tzinfo=UTC)
+    assert int(event["SEQUENCE"]) >= 1
+
+    # The same job again, or a job for an older version, tells nobody.
+    assert services.meeting_change_announce(activity_id=visit.pk, version=visit.version) == 0
+    assert services.meeting_change_announce(activity_id=visit.pk, version=1) == 0
+
+    # Cancelling sends a cancellation.
+    mail.outbox.clear()
+    visit.status = Activity.Status.CANCELLED
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_save(activity=visit, by=rep, expected_version=visit.version)
+    cancel = next(m for m in mail.outbox if m.to == ["li.wei@example.com"])
+    assert str(icalendar.Calendar.from_ical(cancel.attachments[0][1])["METHOD"]) == "CANCEL"
+
+
+def test_invitee_answers_and_the_organiser_is_told(client, rep):
+    organiser = UserFactory(role=Role.SALES_REP)
+    visit = meeting(organiser, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), subject="Review")
+    services.activity_invitees_set(activity=visit, users=[rep], by=organiser)
+    client.force_login(rep)
+    (event,) = events(client)
+    assert event["extendedProps"]["response"] == "needs_action"
+    url = event["extendedProps"]["respondUrl"]
+    assert client.post(url, {"response": "maybe-later"}).status_code == 400
+    response = client.post(url, {"response": "accepted"})
+    assert response.status_code == 200 and response.json()["response"] == "accepted"
+    assert visit.invitees.get().response == "accepted"
+    assert Notification.objects.filter(recipient=organiser, kind="invitation").exists()
+
+
+def test_only_invitees_can_answer(client, rep):
+    visit = meeting(UserFactory(), dt.datetime(2026, 3, 2, 9, tzinfo=UTC))
+    client.force_login(rep)
+    url = reverse("activities:invitation-respond", args=[visit.pk])
+    assert client.post(url, {"response": "accepted"}).status_code == 404

@@ -96,12 +96,13 @@ def calendar_ics(activities: Iterable[Activity], *, user: User, name: str) -> by
     return calendar.to_ical()
 
 
-def invitation_ics(activity: Activity, contact) -> bytes:
-    """The meeting as an invitation (METHOD:REQUEST) for one contact."""
+def invitation_ics(activity: Activity, contact, *, cancel: bool = False) -> bytes:
+    """The meeting as an invitation for one contact (METHOD:REQUEST), or its cancellation
+    (METHOD:CANCEL); the same UID and a higher SEQUENCE update what the client holds."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Allyance//CRM calendar//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if cancel else "REQUEST")
     event = activity_event(activity, user=activity.owner)
     if activity.owner is not None and activity.owner.email:
         organizer = icalendar.vCalAddress(f"mailto:{activity.owner.email}")

@@ -66,7 +66,7 @@ def activity_save(
         activity.completed_at = None
     before = (
         Activity.objects.filter(pk=activity.pk)
-        .values("starts_at", "due_at", "remind_at", "reminded_at")
+        .values("starts_at", "ends_at", "due_at", "location", "status", "remind_at", "reminded_at")
         .first()
         if activity.pk
         else None
@@ -82,7 +82,20 @@ def activity_save(
     if reminder_changed and activity.reminded_at is None:
         pk, remind_at = activity.pk, activity.remind_at
         transaction.on_commit(lambda: _enqueue_reminder(pk, remind_at))
+    if before is not None and _invitees_should_hear(activity, before):
+        pk, version = activity.pk, activity.version
+        transaction.on_commit(lambda: _enqueue_meeting_change(pk, version))
     return activity
+
+
+def _invitees_should_hear(activity: Activity, before: dict) -> bool:
+    """A meeting moved, changed place or was called off, and someone is invited."""
+    if activity.kind != Activity.Kind.MEETING or before["status"] == Activity.Status.CANCELLED:
+        return False
+    changed = any(
+        before[name] != getattr(activity, name) for name in ("starts_at", "ends_at", "location")
+    ) or (activity.status == Activity.Status.CANCELLED)
+    return changed and activity.invitees.exists()
 
 
 def _carry_reminder(activity: Activity, before: dict) -> None:
@@ -223,7 +236,9 @@ def _notify_invited_user(invitee: ActivityInvitee, *, by: User) -> None:
         kind="invitation",
         email=True,
     )
-    ActivityInvitee.objects.filter(pk=invitee.pk).update(notified_at=timezone.now())
+    ActivityInvitee.objects.filter(pk=invitee.pk).update(
+        notified_at=timezone.now(), notified_version=activity.version
+    )
 
 
 def _enqueue_invitation(invitee_id: int) -> None:
@@ -273,8 +288,102 @@ def invitation_email_send(*, invitee_id: int) -> bool:
         message.attach("invite.ics", invitation_ics(activity, contact), "text/calendar")
         message.send()
         invitee.notified_at = timezone.now()
-        invitee.save(update_fields=["notified_at"])
+        invitee.notified_version = activity.version
+        invitee.save(update_fields=["notified_at", "notified_version"])
     return True
+
+
+def _enqueue_meeting_change(activity_id: int, version: int) -> None:
+    from allyance.activities.tasks import meeting_change_announce_task
+
+    meeting_change_announce_task.enqueue(activity_id, version)
+
+
+def meeting_change_announce(*, activity_id: int, version: int) -> int:
+    """Tell the invitees a meeting moved, changed place or was cancelled; how many were told.
+
+    Colleagues get a notification (and e-mail), contacts an e-mail with the updated
+    .ics (METHOD:REQUEST, or CANCEL). A job for an older version does nothing: the
+    newer save queued its own. Each invitee is claimed by one conditional UPDATE, so a
+    repeated job tells nobody twice.
+    """
+    from allyance.activities.calendar_feed import invitation_ics
+
+    activity = Activity.objects.select_related("owner").filter(pk=activity_id).first()
+    if activity is None or activity.version != version:
+        return 0
+    cancelled = activity.status == Activity.Status.CANCELLED
+    organiser = activity.owner
+    told = 0
+    for invitee in activity.invitees.select_related("user", "contact"):
+        if not ActivityInvitee.objects.filter(
+            pk=invitee.pk, notified_version__lt=version, notified_at__isnull=False
+        ).update(notified_version=version):
+            continue
+        if invitee.user_id:
+            with in_language_of(invitee.user):
+                template = (
+                    _("“%(subject)s” on %(when)s is cancelled")
+                    if cancelled
+                    else _("“%(subject)s” is now on %(when)s")
+                )
+                message = template % {
+                    "subject": activity.subject,
+                    "when": local_text(activity.scheduled_at, invitee.user),
+                }
+            notification_send(
+                recipient=invitee.user,
+                message=message,
+                url=reverse("activities:calendar"),
+                kind="invitation",
+                email=True,
+            )
+        elif invitee.contact.email:
+            with in_language_of(organiser):
+                template = _("Cancelled: %(subject)s") if cancelled else _("Updated: %(subject)s")
+                subject = template % {"subject": activity.subject}
+                body = _("When: %(when)s") % {"when": local_text(activity.scheduled_at, organiser)}
+                if activity.location:
+                    body += "\n" + _("Where: %(where)s") % {"where": activity.location}
+            message = EmailMessage(subject=subject, body=body, to=[invitee.contact.email])
+            message.attach(
+                "invite.ics",
+                invitation_ics(activity, invitee.contact, cancel=cancelled),
+                "text/calendar",
+            )
+            message.send()
+        told += 1
+    return told
+
+
+def invitation_respond(*, activity: Activity, user: User, response: str) -> ActivityInvitee:
+    """An invited colleague accepts, declines or answers maybe; the organiser is told."""
+    from allyance.core import audit
+
+    if response not in ActivityInvitee.Response.values or response == "needs_action":
+        raise ValidationError({"response": _("Answer accepted, tentative or declined.")})
+    invitee = ActivityInvitee.objects.filter(activity=activity, user=user).first()
+    if invitee is None:
+        raise ValidationError({"response": _("You are not invited to this meeting.")})
+    if invitee.response == response:
+        return invitee
+    with audit.acting_as(user), transaction.atomic():
+        invitee.response = response
+        invitee.save(update_fields=["response"])
+        if activity.owner is not None and activity.owner_id != user.pk:
+            with in_language_of(activity.owner):
+                message = _("%(name)s answered “%(answer)s” to “%(subject)s”") % {
+                    "name": user,
+                    "answer": invitee.get_response_display(),
+                    "subject": activity.subject,
+                }
+            notification_send(
+                recipient=activity.owner,
+                message=message,
+                url=activity.get_absolute_url(),
+                kind="invitation",
+            )
+    return invitee
 
 
 # --- Reminders ---------------------------------------------------------------------------

@@ -27,6 +27,14 @@ def invitation_email_task(invitee_id: int) -> bool:
 
 
 @task()
+def meeting_change_announce_task(activity_id: int, version: int) -> int:
+    """Tell a meeting's invitees it moved or was cancelled (once per version and invitee)."""
+    from allyance.activities.services import meeting_change_announce
+
+    return meeting_change_announce(activity_id=activity_id, version=version)
+
+
+@task()
 def reminders_sweep_task() -> int:
     """Deliver any due reminder whose own job was lost."""
     from allyance.activities.services import reminders_send_due

@@ -11,6 +11,11 @@ urlpatterns = [
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/events/", views.calendar_events, name="calendar-events"),
     path("calendar/events/<int:pk>/move/", views.calendar_move, name="calendar-move"),
+    path(
+        "calendar/invitations/<int:pk>/respond/",
+        views.invitation_respond,
+        name="invitation-respond",
+    ),
     path("calendar/feed/token/", views.calendar_feed_token, name="calendar-feed-token"),
     path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("tasks/", views.task_list, name="task-list"),

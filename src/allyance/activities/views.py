@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from allyance.activities import selectors, services
 from allyance.activities.filters import ActivityFilter
 from allyance.activities.forms import ActivityForm
-from allyance.activities.models import Activity, CalendarFeedToken
+from allyance.activities.models import Activity, ActivityInvitee, CalendarFeedToken
 from allyance.core.editing import record_form_page
 from allyance.core.exceptions import ConflictError
 from allyance.core.listing import Column, RecordList
@@ -96,6 +96,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Calendar ------------------------------------------------------------------------------
 
 FULLCALENDAR_LOCALES = {"zh-hans": "zh-cn", "zh-hant": "zh-tw"}
+CALENDAR_VIEWS = ("dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek")
 
 
 def _calendar_which(request: HttpRequest) -> dict:
@@ -135,8 +136,10 @@ def _as_moment(value, zone) -> dt.datetime | None:
     return None
 
 
-def calendar_event(activity: Activity, *, user, editable_ids: set[int], zone) -> dict:
-    """One entry as FullCalendar reads it."""
+def calendar_event(
+    activity: Activity, *, user, editable_ids: set[int], zone, responses: dict | None = None
+) -> dict:
+    """One entry as FullCalendar reads it; `responses`: the user's answers to invitations."""
     editable = activity.pk in editable_ids
     event = {
         "id": str(activity.pk),
@@ -155,6 +158,11 @@ def calendar_event(activity: Activity, *, user, editable_ids: set[int], zone) ->
     }
     if editable:
         event["url"] = activity.get_absolute_url()
+    if responses and activity.pk in responses:
+        event["extendedProps"]["response"] = responses[activity.pk]
+        event["extendedProps"]["respondUrl"] = reverse(
+            "activities:invitation-respond", args=[activity.pk]
+        )
     if activity.starts_at is not None:
         event["start"] = activity.starts_at.isoformat()
         if activity.ends_at:
@@ -172,12 +180,17 @@ def calendar(request: HttpRequest) -> HttpResponse:
     """Day, week and month calendar of the user's (or their team's) meetings, calls and tasks."""
     language = translation.get_language() or ""
     people = selectors.calendar_people_for(request.user)
+    view = request.GET.get("view", "")
+    try:
+        day = parse_date(request.GET.get("date", "")[:10])
+    except ValueError:
+        day = None
     options = {
         "eventsUrl": reverse("activities:calendar-events"),
         "timeZone": str(services.zone_of(request.user)),
         "locale": FULLCALENDAR_LOCALES.get(language.lower(), "en"),
-        "initialView": request.GET.get("view", "timeGridWeek"),
-        "initialDate": request.GET.get("date", ""),
+        "initialView": view if view in CALENDAR_VIEWS else "timeGridWeek",
+        "initialDate": day.isoformat() if day else "",
         "newUrl": reverse("activities:activity-create"),
         "messages": {
             "conflict": _(
@@ -185,6 +198,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             ),
             "failed": _("The entry could not be moved."),
             "moved": _("Moved."),
+            "responses": {key: str(label) for key, label in ActivityInvitee.Response.choices},
         },
     }
     return render(
@@ -222,12 +236,40 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
             .filter(pk__in=[a.pk for a in activities])
             .values_list("pk", flat=True)
         )
+    responses = dict(
+        ActivityInvitee.objects.filter(
+            user_id=request.user.pk, activity_id__in=[a.pk for a in activities]
+        ).values_list("activity_id", "response")
+    )
     return JsonResponse(
         [
-            calendar_event(a, user=request.user, editable_ids=editable_ids, zone=zone)
+            calendar_event(
+                a, user=request.user, editable_ids=editable_ids, zone=zone, responses=responses
+            )
             for a in activities
         ],
         safe=False,
+    )
+
+
+@login_required
+@require_POST
+def invitation_respond(request: HttpRequest, pk: int) -> JsonResponse:
+    """An invitee's answer to a meeting: accepted, tentative or declined."""
+    activity = get_object_or_404(
+        selectors.calendar_activities_for(request.user, mine=True).filter(
+            invitees__user_id=request.user.pk
+        ),
+        pk=pk,
+    )
+    try:
+        invitee = services.invitation_respond(
+            activity=activity, user=request.user, response=request.POST.get("response", "")
+        )
+    except ValidationError as exc:
+        return JsonResponse({"errors": exc.message_dict}, status=400)
+    return JsonResponse(
+        {"response": invitee.response, "label": str(invitee.get_response_display())}
     )
 
 

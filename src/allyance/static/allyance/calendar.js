@@ -104,12 +104,56 @@
         info.el.dataset.eventId = info.event.id;
         info.el.dataset.testid = "calendar-event";
       },
+      eventClick: function (info) {
+        // An invitation shared with the user: show it with the answer buttons.
+        if (info.event.url || !info.event.extendedProps.respondUrl) { return; }
+        info.jsEvent.preventDefault();
+        showInvitation(info.event);
+      },
       dateClick: function (info) {
         if (info.view.type === "dayGridMonth") { return; }
         var start = info.allDay ? dateOnly(info.date) : info.dateStr.slice(0, 16);
         window.location.href = options.newUrl + "?kind=meeting&starts_at=" + encodeURIComponent(start);
       },
     });
+    var panel = document.getElementById("invitation-panel");
+    var shown = null;
+
+    function showInvitation(event) {
+      if (!panel) { return; }
+      shown = event;
+      var props = event.extendedProps;
+      panel.querySelector("[data-field=title]").textContent = event.title;
+      var detail = [props.kindLabel, props.owner, props.location].filter(Boolean).join(" · ");
+      panel.querySelector("[data-field=detail]").textContent = detail;
+      panel.querySelector("[data-field=response]").textContent = options.messages.responses[props.response] || "";
+      panel.classList.remove("d-none");
+    }
+
+    if (panel) {
+      panel.querySelector("[data-close]").addEventListener("click", function () {
+        panel.classList.add("d-none");
+      });
+      panel.querySelectorAll("[data-response]").forEach(function (button) {
+        button.addEventListener("click", function () {
+          if (!shown) { return; }
+          var body = new URLSearchParams({ response: button.dataset.response });
+          var event = shown;
+          fetch(event.extendedProps.respondUrl, {
+            method: "POST",
+            headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "XMLHttpRequest" },
+            body: body,
+            credentials: "same-origin",
+          }).then(function (response) { return response.json(); }).then(function (data) {
+            if (data.response) {
+              event.setExtendedProp("response", data.response);
+              panel.querySelector("[data-field=response]").textContent = data.label;
+            }
+          }).catch(function () { showMessage(options.messages.failed); });
+        });
+      });
+    }
+
     calendar.render();
     window.allyanceCalendar = calendar;
 
