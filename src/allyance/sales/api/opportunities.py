@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -179,7 +180,7 @@ class OpportunityContactSerializer(serializers.ModelSerializer):
             for name in ("opportunity", "contact"):
                 if name in attrs and attrs[name] != getattr(self.instance, name):
                     raise serializers.ValidationError(
-                        {name: "Remove this contact and add the other one instead."}
+                        {name: _("Remove this contact and add the other one instead.")}
                     )
         return attrs
 
