@@ -462,3 +462,31 @@ def test_search_finds_a_deal_by_its_account_name(client, rep):
     OpportunityFactory(owner=rep, account=account, name="Pumps")
     groups = {g["type"]: g["rows"] for g in global_search(rep, "华东")}
     assert [deal.name for deal in groups["opportunities"]] == ["Pumps"]
+
+
+def test_time_in_each_stage_sums_every_visit_and_counts_the_current_one_to_now(rep):
+    from allyance.sales.selectors.opportunities import time_in_stages
+
+    deal = opportunity_save(
+        opportunity=Opportunity(name="Deal", account=AccountFactory(), pipeline=PipelineFactory()),
+        by=rep,
+    )
+    qualify, propose = stage_named(deal.pipeline, "Qualify"), stage_named(deal.pipeline, "Propose")
+    day = datetime.timedelta(days=1)
+
+    def spend(days: int, then: Stage) -> None:
+        Opportunity.objects.filter(pk=deal.pk).update(
+            stage_entered_at=deal.stage_entered_at - days * day
+        )
+        deal.refresh_from_db()
+        opportunity_move(opportunity=deal, stage=then, by=rep)
+
+    spend(2, propose)  # two days in Qualify
+    spend(1, qualify)  # one day in Propose
+    spend(3, propose)  # three more days in Qualify
+    Opportunity.objects.filter(pk=deal.pk).update(stage_entered_at=deal.stage_entered_at - day)
+    deal.refresh_from_db()
+    times = {t.stage.name: t for t in time_in_stages(deal)}
+    assert round(times["Qualify"].days) == 5 and times["Qualify"].visits == 2
+    assert round(times["Propose"].days) == 2 and times["Propose"].current
+    assert times["Won"].seconds == 0
