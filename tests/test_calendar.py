@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from allyance.activities import services
+from allyance.activities import services, services_invitations
 from allyance.activities.models import Activity, ActivityInvitee
 from allyance.core.models import Notification, Role
 from tests.factories import ActivityFactory, ContactFactory, TeamFactory, UserFactory
@@ -258,7 +258,7 @@ def test_inviting_notifies_colleagues_and_mails_contacts_an_ics(
         rep, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), subject="Plant tour", location="Suzhou plant"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.activity_invitees_set(
+        services_invitations.activity_invitees_set(
             activity=visit, users=[colleague], contacts=[contact], by=rep
         )
 
@@ -283,7 +283,7 @@ def test_inviting_notifies_colleagues_and_mails_contacts_an_ics(
     # Saving the same list again notifies nobody a second time.
     count = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
-        services.activity_invitees_set(
+        services_invitations.activity_invitees_set(
             activity=visit, users=[colleague], contacts=[contact], by=rep
         )
     assert Notification.objects.filter(recipient=colleague).count() == 1
@@ -293,10 +293,10 @@ def test_inviting_notifies_colleagues_and_mails_contacts_an_ics(
 def test_invitation_mail_is_sent_once_even_if_the_job_runs_twice(rep, settings):
     contact = ContactFactory(owner=rep)
     visit = meeting(rep, dt.datetime(2026, 3, 2, 9, tzinfo=UTC))
-    services.activity_invitees_set(activity=visit, contacts=[contact], by=rep)
+    services_invitations.activity_invitees_set(activity=visit, contacts=[contact], by=rep)
     invitee = visit.invitees.get()
-    assert services.invitation_email_send(invitee_id=invitee.pk) is True
-    assert services.invitation_email_send(invitee_id=invitee.pk) is False
+    assert services_invitations.invitation_email_send(invitee_id=invitee.pk) is True
+    assert services_invitations.invitation_email_send(invitee_id=invitee.pk) is False
     assert len(mail.outbox) == 1
 
 
@@ -304,7 +304,7 @@ def test_invitees_see_the_meeting_on_their_calendar(client, rep):
     outsider = UserFactory(role=Role.SALES_REP)
     visit = meeting(outsider, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), subject="Joint visit")
     meeting(outsider, dt.datetime(2026, 3, 3, 9, tzinfo=UTC), subject="Not invited")
-    services.activity_invitees_set(activity=visit, users=[rep], by=outsider)
+    services_invitations.activity_invitees_set(activity=visit, users=[rep], by=outsider)
     client.force_login(rep)
     (event,) = events(client)
     assert event["title"] == "Joint visit"
@@ -316,7 +316,7 @@ def test_only_meetings_take_invitees(rep):
 
     call = ActivityFactory(owner=rep, kind=Activity.Kind.CALL)
     with pytest.raises(ValidationError):
-        services.activity_invitees_set(activity=call, users=[UserFactory()], by=rep)
+        services_invitations.activity_invitees_set(activity=call, users=[UserFactory()], by=rep)
 
 
 def test_partner_cannot_invite_another_partners_contact(partner_a_user, partner_b_user):
@@ -325,7 +325,9 @@ def test_partner_cannot_invite_another_partners_contact(partner_a_user, partner_
     visit = meeting(partner_a_user, dt.datetime(2026, 3, 2, 9, tzinfo=UTC))
     theirs = ContactFactory(organisation=partner_b_user.organisation)
     with pytest.raises(ValidationError):
-        services.activity_invitees_set(activity=visit, contacts=[theirs], by=partner_a_user)
+        services_invitations.activity_invitees_set(
+            activity=visit, contacts=[theirs], by=partner_a_user
+        )
     assert not visit.invitees.exists()
 
 
@@ -445,7 +447,7 @@ def test_moving_a_meeting_tells_its_invitees_once(
     contact = ContactFactory(owner=rep, email="li.wei@example.com")
     visit = meeting(rep, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), subject="Plant tour")
     with django_capture_on_commit_callbacks(execute=True):
-        services.activity_invitees_set(
+        services_invitations.activity_invitees_set(
             activity=visit, users=[colleague], contacts=[contact], by=rep
         )
     mail.outbox.clear()
@@ -465,8 +467,11 @@ def test_moving_a_meeting_tells_its_invitees_once(
     assert int(event["SEQUENCE"]) >= 1
 
     # The same job again, or a job for an older version, tells nobody.
-    assert services.meeting_change_announce(activity_id=visit.pk, version=visit.version) == 0
-    assert services.meeting_change_announce(activity_id=visit.pk, version=1) == 0
+    assert (
+        services_invitations.meeting_change_announce(activity_id=visit.pk, version=visit.version)
+        == 0
+    )
+    assert services_invitations.meeting_change_announce(activity_id=visit.pk, version=1) == 0
 
     # Cancelling sends a cancellation.
     mail.outbox.clear()
@@ -480,7 +485,7 @@ def test_moving_a_meeting_tells_its_invitees_once(
 def test_invitee_answers_and_the_organiser_is_told(client, rep):
     organiser = UserFactory(role=Role.SALES_REP)
     visit = meeting(organiser, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), subject="Review")
-    services.activity_invitees_set(activity=visit, users=[rep], by=organiser)
+    services_invitations.activity_invitees_set(activity=visit, users=[rep], by=organiser)
     client.force_login(rep)
     (event,) = events(client)
     assert event["extendedProps"]["response"] == "needs_action"

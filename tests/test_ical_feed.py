@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from allyance.activities import services
+from allyance.activities import services, services_invitations
 from allyance.activities.models import Activity, CalendarFeedToken
 from allyance.core.models import Role
 from tests.factories import ActivityFactory, UserFactory
@@ -109,7 +109,7 @@ def test_invited_meetings_are_in_the_feed(client, rep):
         subject="Joint visit",
         starts_at=timezone.now() + dt.timedelta(days=1),
     )
-    services.activity_invitees_set(activity=visit, users=[rep], by=organiser)
+    services_invitations.activity_invitees_set(activity=visit, users=[rep], by=organiser)
     events = parse(client.get(feed_url(rep))).walk("VEVENT")
     assert [str(e["SUMMARY"]) for e in events] == ["Joint visit"]
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from allyance.activities import services
+from allyance.activities import services, services_invitations
 from allyance.activities.models import Activity
 from allyance.activities.tasks import activity_reminder_task
 from allyance.core.models import Notification, Role
@@ -64,7 +64,7 @@ def test_the_job_delivers_in_app_and_by_mail_to_owner_and_invitees_at_its_time(
     colleague = UserFactory(role=Role.SALES_REP)
     decliner = UserFactory(role=Role.SALES_REP)
     visit = planned_meeting(rep)
-    services.activity_invitees_set(activity=visit, users=[colleague, decliner], by=rep)
+    services_invitations.activity_invitees_set(activity=visit, users=[colleague, decliner], by=rep)
     visit.invitees.filter(user=decliner).update(response="declined")
 
     # Too early: the job does nothing (and leaves the reminder for later).

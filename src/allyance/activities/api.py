@@ -4,7 +4,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from allyance.activities import selectors, services
+from allyance.activities import selectors, services, services_invitations
 from allyance.activities.filters import ActivityFilter
 from allyance.activities.models import Activity, ActivityInvitee
 from allyance.core.api import BusinessRecordSerializer, GatedModelViewSet
@@ -107,7 +107,7 @@ class ActivityViewSet(GatedModelViewSet):
         if invited:
             activity = serializer.instance
             current = list(activity.invitees.all())
-            services.activity_invitees_set(
+            services_invitations.activity_invitees_set(
                 activity=activity,
                 users=invited.get(
                     "invite_users", [i.user for i in current if i.user_id is not None]

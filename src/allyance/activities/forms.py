@@ -122,7 +122,7 @@ class ActivityForm(VersionedModelForm):
 
     def save_m2m_for(self, record) -> None:
         """After the service saved the activity: its invitees, through their own service."""
-        from allyance.activities.services import activity_invitees_set
+        from allyance.activities.services_invitations import activity_invitees_set
 
         super().save_m2m_for(record)
         if "invite_users" not in self.cleaned_data:

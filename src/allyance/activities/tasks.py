@@ -21,7 +21,7 @@ def activity_reminder_task(activity_id: int, remind_at: str) -> bool:
 @task()
 def invitation_email_task(invitee_id: int) -> bool:
     """E-mail a contact their meeting invitation (a second run finds it already sent)."""
-    from allyance.activities.services import invitation_email_send
+    from allyance.activities.services_invitations import invitation_email_send
 
     return invitation_email_send(invitee_id=invitee_id)
 
@@ -29,7 +29,7 @@ def invitation_email_task(invitee_id: int) -> bool:
 @task()
 def meeting_change_announce_task(activity_id: int, version: int) -> int:
     """Tell a meeting's invitees it moved or was cancelled (once per version and invitee)."""
-    from allyance.activities.services import meeting_change_announce
+    from allyance.activities.services_invitations import meeting_change_announce
 
     return meeting_change_announce(activity_id=activity_id, version=version)
 
