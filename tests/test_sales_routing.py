@@ -496,3 +496,14 @@ def test_a_changed_rule_applies_to_the_next_lead_at_once(admin_user):
     assert routed_owner(LeadFactory(owner=first)) == first
     rule(name="New", assign_user=second)
     assert routed_owner(LeadFactory(owner=first)) == second
+
+
+def test_removing_a_rules_team_leaves_its_leads_in_the_queue(admin_user):
+    team = TeamFactory()
+    team.members.set([UserFactory()])
+    r = rule(name="Team", action=AssignmentRule.Action.ROUND_ROBIN, assign_team=team)
+    team.delete()
+    r.refresh_from_db()
+    assert r.assign_team is None
+    assignment = lead_route(lead=LeadFactory(), by=admin_user)
+    assert assignment.queued and assignment.rule_name == "Team"

@@ -58,7 +58,7 @@ class AssignmentRule(models.Model):
         verbose_name=_("user"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     assign_team = models.ForeignKey(
@@ -66,7 +66,7 @@ class AssignmentRule(models.Model):
         verbose_name=_("team"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     assign_territory = models.ForeignKey(
@@ -74,7 +74,7 @@ class AssignmentRule(models.Model):
         verbose_name=_("territory"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
