@@ -507,3 +507,14 @@ def test_removing_a_rules_team_leaves_its_leads_in_the_queue(admin_user):
     assert r.assign_team is None
     assignment = lead_route(lead=LeadFactory(), by=admin_user)
     assert assignment.queued and assignment.rule_name == "Team"
+
+
+def test_rule_form_refuses_nul_characters_beside_the_field(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("sales:assignment-rule-create"),
+        {"name": "x", "priority": 1, "action": "queue", "cities": "Shen\x00zhen"},
+    )
+    assert response.status_code == 200
+    assert 'data-field-error="cities"' in response.content.decode()
+    assert not AssignmentRule.objects.exists()

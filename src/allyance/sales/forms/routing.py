@@ -13,6 +13,13 @@ from allyance.customers.models import Industry, SizeBand, Source
 from allyance.sales.models import AssignmentRule
 
 
+def _no_nul(text: str) -> str:
+    # The value is stored as JSON, which PostgreSQL refuses with a NUL character in it.
+    if "\x00" in text:
+        raise forms.ValidationError(_("Null characters are not allowed."))
+    return text
+
+
 class ListTextField(forms.CharField):
     """Values separated by commas or new lines, as a list (“Guangdong, Fujian”)."""
 
@@ -24,7 +31,7 @@ class ListTextField(forms.CharField):
         return value
 
     def to_python(self, value) -> list[str]:
-        text = super().to_python(value) or ""
+        text = _no_nul(super().to_python(value) or "")
         parts = [p.strip() for p in text.replace("，", ",").replace("\n", ",").split(",")]
         return [p[:100] for p in parts if p]
 
@@ -40,7 +47,7 @@ class KeyValueField(forms.CharField):
         return value
 
     def to_python(self, value) -> dict[str, str]:
-        text = super().to_python(value) or ""
+        text = _no_nul(super().to_python(value) or "")
         result: dict[str, str] = {}
         for line in text.splitlines():
             if not line.strip():
