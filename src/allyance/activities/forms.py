@@ -76,7 +76,7 @@ class ActivityForm(VersionedModelForm):
         }
         help_texts = {"remind_at": _("Used when “Remind me” is “At a time I choose”.")}
 
-    field_order = [*Meta.fields[:10], "remind", "remind_at", "invite_users", "invite_contacts"]
+    field_order = [*Meta.fields[:11], "remind", "remind_at", "invite_users", "invite_contacts"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
