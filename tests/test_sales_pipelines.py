@@ -190,3 +190,12 @@ def test_portal_customers_have_no_board(client):
     customer = UserFactory(role=Role.CUSTOMER)
     client.force_login(customer)
     assert client.get("/opportunities/board/").status_code == 403
+
+
+def test_a_stage_does_not_move_to_another_pipeline(api, admin_user):
+    stage = Stage.objects.create(pipeline=PipelineFactory(), name="Only here", order=9)
+    other = PipelineFactory()
+    response = api(admin_user).patch(
+        f"/api/v1/pipeline-stages/{stage.pk}/", {"pipeline": other.pk}, format="json"
+    )
+    assert response.status_code == 400 and "pipeline" in response.json()

@@ -183,6 +183,12 @@ def _clean_checklist(checklist) -> list[dict]:
 def stage_save(*, stage: Stage, by: User | None) -> Stage:
     """Create or update a stage: known required fields, a clean checklist, a sanitised playbook."""
     ensure_admin(by)
+    if stage.pk is not None:
+        stored = Stage.objects.filter(pk=stage.pk).values_list("pipeline_id", flat=True).first()
+        if stored is not None and stored != stage.pipeline_id:
+            raise ValidationError(
+                {"pipeline": _("A stage stays in its pipeline; add a new stage to the other one.")}
+            )
     fields = stage.required_fields
     if not isinstance(fields, list) or any(name not in REQUIRABLE_FIELDS for name in fields):
         raise ValidationError(
