@@ -444,3 +444,18 @@ def test_api_lists_duplicates_without_a_query_per_lead(rep, api):
     assert contact_entries and all(d["id"] is None and d["label"] == "" for d in contact_entries)
     assert "Hiddenname" not in str(body)
     assert hidden.pk
+
+
+def test_converted_lead_form_keeps_all_but_notes(rep, pipeline, client):
+    lead = lead_convert(lead=new_lead(rep, company="Locked Co"), by=rep)
+    client.force_login(rep)
+    url = reverse("sales:lead-edit", args=[lead.pk])
+    form = client.get(url).context["form"]
+    assert form.fields["company"].disabled and not form.fields["notes"].disabled
+    answer = client.post(
+        url,
+        {"company": "Changed", "notes": "Kick-off in May", "version": lead.version},
+    )
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    lead = Lead.objects.get(pk=lead.pk)
+    assert (lead.company, lead.notes) == ("Locked Co", "Kick-off in May")

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from allyance.activities.forms import ActivityForm
 from allyance.activities.models import Activity
@@ -66,7 +66,11 @@ def _lead_saver(request: HttpRequest):
         if shown:
             messages.warning(
                 request,
-                _("This lead may be a duplicate of %(count)d existing record(s); see below.")
+                ngettext(
+                    "This lead may be a duplicate of an existing record; see below.",
+                    "This lead may be a duplicate of %(count)d existing records; see below.",
+                    len(shown),
+                )
                 % {"count": len(shown)},
             )
         return lead
