@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from allyance.core import audit
 from allyance.core.models import User
-from allyance.sales.models import ForecastCategory, Opportunity, Pipeline, Stage
+from allyance.sales.models import ForecastCategory, Opportunity, Pipeline, Stage, StageChange
 
 # The standard pipeline a fresh installation starts with:
 # (name, probability, forecast category, outcome).
@@ -218,6 +218,10 @@ def stage_delete(*, stage: Stage, by: User | None) -> None:
     ensure_admin(by)
     if stage.opportunities.exists():
         raise ValidationError(_("Deals are still in this stage. Move them before deleting it."))
+    if StageChange.objects.filter(to_stage=stage).exists():
+        raise ValidationError(
+            _("Deals have passed through this stage: deleting it would lose their history.")
+        )
     with audit.acting_as(by), transaction.atomic():
         stage.delete()
 
