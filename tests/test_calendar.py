@@ -502,3 +502,14 @@ def test_only_invitees_can_answer(client, rep):
     client.force_login(rep)
     url = reverse("activities:invitation-respond", args=[visit.pk])
     assert client.post(url, {"response": "accepted"}).status_code == 404
+
+
+def test_clicking_a_time_on_the_calendar_opens_a_new_meeting_at_that_time(client, rep):
+    rep.time_zone = "Asia/Shanghai"
+    rep.save()
+    client.force_login(rep)
+    page = client.get(
+        reverse("activities:activity-create"), {"kind": "meeting", "starts_at": "2026-03-02T09:30"}
+    ).content.decode()
+    assert 'value="2026-03-02T09:30"' in page
+    assert 'value="2026-03-02T10:30"' in page  # an hour long by default

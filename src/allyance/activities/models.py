@@ -120,16 +120,6 @@ class Activity(BusinessModel):
         return self.starts_at or self.due_at or self.created_at
 
     @property
-    def is_overdue(self) -> bool:
-        from django.utils import timezone
-
-        return (
-            self.status == self.Status.PLANNED
-            and self.due_at is not None
-            and self.due_at < timezone.now()
-        )
-
-    @property
     def scheduled_at(self):
         """The moment the activity happens: its start, or its due time."""
         return self.starts_at or self.due_at

@@ -32,11 +32,3 @@ def meeting_change_announce_task(activity_id: int, version: int) -> int:
     from allyance.activities.services_invitations import meeting_change_announce
 
     return meeting_change_announce(activity_id=activity_id, version=version)
-
-
-@task()
-def reminders_sweep_task() -> int:
-    """Deliver any due reminder whose own job was lost."""
-    from allyance.activities.services import reminders_send_due
-
-    return reminders_send_due()
