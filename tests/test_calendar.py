@@ -513,3 +513,14 @@ def test_clicking_a_time_on_the_calendar_opens_a_new_meeting_at_that_time(client
     ).content.decode()
     assert 'value="2026-03-02T09:30"' in page
     assert 'value="2026-03-02T10:30"' in page  # an hour long by default
+
+
+def test_invitations_are_in_the_audit_trail_as_the_inviters_doing(rep):
+    from django.contrib.contenttypes.models import ContentType
+
+    from allyance.core.models import AuditEntry
+
+    visit = meeting(rep, dt.datetime(2026, 3, 2, 9, tzinfo=UTC))
+    services_invitations.activity_invitees_set(activity=visit, users=[UserFactory()], by=rep)
+    entry = AuditEntry.objects.get(content_type=ContentType.objects.get_for_model(ActivityInvitee))
+    assert entry.action == "create" and entry.actor == rep

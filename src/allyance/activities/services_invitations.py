@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from allyance.activities.models import Activity, ActivityInvitee
 from allyance.activities.services import local_text
+from allyance.core import audit
 from allyance.core.models import User
 from allyance.core.notifications import in_language_of, notification_send
 from allyance.core.visibility import visible_to
@@ -46,7 +47,7 @@ def activity_invitees_set(
     if by.is_partner and any(u.organisation_id != by.organisation_id for u in users):
         raise ValidationError({"invite_users": _("Invite people of your own organisation.")})
     users = [u for u in users if u.pk != activity.owner_id and u.is_active]
-    with transaction.atomic():
+    with audit.acting_as(by), transaction.atomic():
         existing = list(activity.invitees.select_related("user", "contact"))
         keep_users = {u.pk for u in users}
         keep_contacts = {c.pk for c in contacts}
@@ -211,8 +212,6 @@ def meeting_change_announce(*, activity_id: int, version: int) -> int:
 
 def invitation_respond(*, activity: Activity, user: User, response: str) -> ActivityInvitee:
     """An invited colleague accepts, declines or answers maybe; the organiser is told."""
-    from allyance.core import audit
-
     if response not in ActivityInvitee.Response.values or response == "needs_action":
         raise ValidationError({"response": _("Answer accepted, tentative or declined.")})
     invitee = ActivityInvitee.objects.filter(activity=activity, user=user).first()
