@@ -168,6 +168,22 @@ def test_a_new_lead_is_routed_by_the_rules(rep):
     assert LeadAssignment.objects.get(lead=lead).rule == rule
 
 
+def test_a_new_lead_is_scored_before_rules_on_the_score_route_it(rep):
+    from allyance.sales.models.scoring import ScoringRule
+
+    ScoringRule.objects.create(
+        name="Manufacturing", kind="field", field="industry", value="manufacturing", points=40
+    )
+    hot_desk = UserFactory()
+    AssignmentRule.objects.create(
+        name="Hot leads", priority=1, score_min=30, action="user", assign_user=hot_desk
+    )
+    hot = new_lead(rep, industry="manufacturing")
+    cold = new_lead(rep, industry="retail")
+    assert Lead.objects.get(pk=hot.pk).owner == hot_desk
+    assert Lead.objects.get(pk=cold.pk).owner != hot_desk
+
+
 # --- Conversion -----------------------------------------------------------------------------
 
 

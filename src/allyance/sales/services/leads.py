@@ -181,14 +181,14 @@ def lead_save(*, lead: Lead, by: User | None, expected_version: int | None = Non
     with transaction.atomic():
         lead.possible_duplicates = lead_duplicates_find(lead)
         lead = record_save(instance=lead, by=by, expected_version=expected_version)
+        from allyance.sales.services.scoring import lead_rescore
+
+        lead_rescore(lead=lead)  # first: routing rules may match on the score
         if creating:
             from allyance.sales.services.routing import lead_route
 
             with audit.acting_as(by):
                 lead_route(lead=lead, by=by)
-        from allyance.sales.services.scoring import lead_rescore
-
-        lead_rescore(lead=lead)
     return lead
 
 
