@@ -58,3 +58,15 @@ def test_drag_a_meeting_to_another_day_in_week_view(logged_in: Page, live_server
     assert meeting.starts_at == dt.datetime(2026, 3, 5, 10, tzinfo=dt.UTC)
     assert meeting.ends_at == dt.datetime(2026, 3, 5, 11, tzinfo=dt.UTC)
     assert meeting.version == 2
+
+
+def test_the_activity_form_offers_invitees_only_for_meetings(logged_in: Page, live_server):
+    page = logged_in
+    page.goto(f"{live_server.url}/activities/new/?kind=task")
+    invitees = page.get_by_text("Invite colleagues")
+    expect(invitees).to_be_hidden()
+    expect(page.locator("input[name=remind_at]")).to_be_hidden()
+    page.select_option("select[name=kind]", "meeting")
+    expect(invitees).to_be_visible()
+    page.select_option("select[name=remind]", "custom")
+    expect(page.locator("input[name=remind_at]")).to_be_visible()

@@ -73,6 +73,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         save=_save,
         title=_("New activity"),
         cancel_url=reverse("activities:activity-list"),
+        template="activities/activity_form.html",
         initial=initial,
     )
 
@@ -89,6 +90,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         save=_save,
         title=_("Edit %(name)s") % {"name": activity},
         cancel_url=reverse("activities:activity-list"),
+        template="activities/activity_form.html",
     )
 
 
