@@ -58,3 +58,18 @@ def test_usable_at_phone_width(logged_in: Page, live_server):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     expect(page.get_by_role("button", name=re.compile("Menu"))).to_be_visible()
+
+
+def test_sales_menu_opens_and_leads_to_the_board_in_one_row_of_navigation(
+    logged_in: Page, live_server
+):
+    page = logged_in
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/accounts/")
+    menu = page.locator("#navbar-menu .navbar-nav").first
+    heights = {round(box["y"]) for box in menu.locator(":scope > li").evaluate_all(
+        "items => items.map(i => i.getBoundingClientRect())")}  # fmt: skip
+    assert len(heights) == 1, "the main navigation wraps onto a second row"
+    page.get_by_role("button", name="Sales").or_(page.get_by_role("link", name="Sales")).click()
+    page.get_by_role("link", name="Pipeline board").click()
+    expect(page).to_have_url(re.compile(r"/opportunities/board/"))
