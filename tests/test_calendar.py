@@ -524,3 +524,22 @@ def test_invitations_are_in_the_audit_trail_as_the_inviters_doing(rep):
     services_invitations.activity_invitees_set(activity=visit, users=[UserFactory()], by=rep)
     entry = AuditEntry.objects.get(content_type=ContentType.objects.get_for_model(ActivityInvitee))
     assert entry.action == "create" and entry.actor == rep
+
+
+def test_events_take_the_same_few_queries_however_many_there_are(client, rep):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(rep)
+
+    def queries_for_week() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            events(client)
+        return len(queries.captured_queries)
+
+    meeting(rep, dt.datetime(2026, 3, 2, 9, tzinfo=UTC))
+    few = queries_for_week()
+    for day in range(2, 7):
+        meeting(rep, dt.datetime(2026, 3, day, 11, tzinfo=UTC), account=None)
+        ActivityFactory(kind="task", owner=rep, due_at=dt.datetime(2026, 3, day, 17, tzinfo=UTC))
+    assert queries_for_week() == few
