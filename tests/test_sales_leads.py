@@ -20,6 +20,8 @@ from tests.factories import (
     ActivityFactory,
     ContactFactory,
     LeadFactory,
+    OpportunityFactory,
+    OrganisationFactory,
     PipelineFactory,
     UserFactory,
 )
@@ -185,6 +187,34 @@ def test_a_new_lead_is_scored_before_rules_on_the_score_route_it(rep):
 
 
 # --- Conversion -----------------------------------------------------------------------------
+
+
+def test_converted_account_and_contact_pages_link_back_to_the_lead_and_list_the_deal(
+    client, rep, pipeline
+):
+    lead = new_lead(rep, family_name="Xu", company="Lakeside Pumps", email="xu@lakeside.cn")
+    lead = lead_convert(lead=lead, by=rep, opportunity_name="Pumps for plant 2")
+    client.force_login(rep)
+
+    account_page = client.get(lead.converted_account.get_absolute_url()).content.decode()
+    assert lead.get_absolute_url() in account_page
+    assert "Pumps for plant 2" in account_page
+    contact_page = client.get(lead.converted_contact.get_absolute_url()).content.decode()
+    assert lead.get_absolute_url() in contact_page
+
+
+def test_account_page_lists_only_the_deals_the_user_may_see(client, rep, pipeline):
+    account = AccountFactory(owner=rep, name="Shared Account")
+    OpportunityFactory(account=account, owner=rep, name="Rep deal", pipeline=pipeline)
+    partner = OrganisationFactory(name="Some Partner")
+    OpportunityFactory(
+        account=account, organisation=partner, owner=UserFactory(organisation=partner,
+        role=Role.PARTNER_USER), name="Partner deal", pipeline=pipeline, territory=None,
+    )  # fmt: skip
+    client.force_login(rep)
+    page = client.get(account.get_absolute_url()).content.decode()
+    assert "Rep deal" in page
+    assert "Partner deal" not in page
 
 
 def test_conversion_creates_account_contact_opportunity_and_moves_activities(rep, pipeline):

@@ -19,6 +19,8 @@ from allyance.customers import selectors, services
 from allyance.customers.filters import AccountFilter, ContactFilter
 from allyance.customers.forms import AccountForm, ContactForm
 from allyance.customers.models import Account, Contact
+from allyance.sales.selectors.leads import leads_visible_to
+from allyance.sales.selectors.opportunities import opportunities_visible_to
 
 ACCOUNT_LIST = RecordList(
     selector=selectors.accounts_visible_to,
@@ -80,6 +82,11 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "record": account,
             "contacts": selectors.contacts_visible_to(request.user).filter(account=account)[:50],
             "children": selectors.accounts_visible_to(request.user).filter(parent=account)[:50],
+            "opportunities": opportunities_visible_to(request.user)
+            .filter(account=account)
+            .select_related("stage")
+            .order_by("-updated_at", "-id")[:20],
+            "source_leads": leads_visible_to(request.user).filter(converted_account=account)[:5],
             "timeline": timeline_for(account, activities=activities),
         },
     )
@@ -92,7 +99,11 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "customers/contact_detail.html",
-        {"record": contact, "timeline": timeline_for(contact, activities=activities)},
+        {
+            "record": contact,
+            "source_leads": leads_visible_to(request.user).filter(converted_contact=contact)[:5],
+            "timeline": timeline_for(contact, activities=activities),
+        },
     )
 
 
