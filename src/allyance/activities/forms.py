@@ -83,11 +83,10 @@ class ActivityForm(VersionedModelForm):
         self.order_fields(self.field_order)
         instance = self.instance
         if instance.pk:
-            self.fields["invite_users"].initial = [
-                i.user_id for i in instance.invitees.all() if i.user_id
-            ]
+            invitees = list(instance.invitees.all())
+            self.fields["invite_users"].initial = [i.user_id for i in invitees if i.user_id]
             self.fields["invite_contacts"].initial = [
-                i.contact_id for i in instance.invitees.all() if i.contact_id
+                i.contact_id for i in invitees if i.contact_id
             ]
             self.fields["remind"].initial = self._remind_choice(instance)
 
