@@ -518,3 +518,22 @@ def test_rule_form_refuses_nul_characters_beside_the_field(client, admin_user):
     assert response.status_code == 200
     assert 'data-field-error="cities"' in response.content.decode()
     assert not AssignmentRule.objects.exists()
+
+
+def test_leads_list_hands_a_selection_to_the_routing_preview(client, admin_user, rep):
+    first, second = LeadFactory(), LeadFactory()
+    AssignmentRule.objects.create(name="Everyone", priority=1, action="user", assign_user=rep)
+    client.force_login(admin_user)
+    page = client.get(reverse("sales:lead-list")).content.decode()
+    assert 'value="route"' in page
+    answer = client.post(
+        reverse("sales:lead-list"), {"action": "route", "selected": [first.pk, second.pk]}
+    )
+    assert answer.status_code == 302
+    preview = client.get(answer["Location"])
+    assert preview.status_code == 200
+    shown = preview.content.decode()
+    assert first.full_name in shown and second.full_name in shown
+    assert "Everyone" in shown
+    client.force_login(rep)  # reps may not route: no such action offered
+    assert 'value="route"' not in client.get(reverse("sales:lead-list")).content.decode()

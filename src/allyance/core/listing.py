@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,6 +28,16 @@ class Column:
     link: bool = False
 
 
+@dataclass(frozen=True)
+class BulkPage:
+    """A bulk action that is a page of its own: the selected ids are handed over as `?ids=`."""
+
+    action: str
+    label: str
+    url: str
+    allowed: Callable[[User], bool] = lambda user: True
+
+
 @dataclass
 class RecordList:
     """Configuration of one list page; `render` serves it."""
@@ -40,6 +52,7 @@ class RecordList:
     export_url: str | None = None
     import_url: str | None = None
     bulk_actions: tuple[str, ...] = ("assign_owner", "add_tag", "delete")
+    bulk_pages: tuple[BulkPage, ...] = ()
     extra_context: dict = field(default_factory=dict)
 
     def queryset(self, request: HttpRequest):
@@ -82,6 +95,7 @@ class RecordList:
             "assignable_users": users_assignable_by(request.user)
             if "assign_owner" in self.bulk_actions
             else [],
+            "bulk_pages": [page for page in self.bulk_pages if page.allowed(request.user)],
             "query_string": request.GET.urlencode(),
             "custom_filter_form": custom_filter_form(request, queryset.model),
             **self.extra_context,
@@ -93,6 +107,9 @@ class RecordList:
     def bulk(self, request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
         ids = [pk for pk in request.POST.getlist("selected") if pk.isdigit()]
+        page = next((p for p in self.bulk_pages if p.action == action), None)
+        if page is not None and ids and page.allowed(request.user):
+            return redirect(f"{page.url}?{urlencode({'ids': ','.join(ids)})}")
         records = list(self.selector(request.user).filter(pk__in=ids))
         if action not in self.bulk_actions or not records:
             messages.error(request, _("Choose one or more records and an action."))

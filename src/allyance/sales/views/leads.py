@@ -19,7 +19,7 @@ from allyance.activities.models import Activity
 from allyance.activities.selectors import activities_visible_to
 from allyance.activities.services import activity_save
 from allyance.core.editing import record_form_page
-from allyance.core.listing import Column, RecordList
+from allyance.core.listing import BulkPage, Column, RecordList
 from allyance.core.timeline import timeline_for
 from allyance.core.visibility import get_visible_or_404
 from allyance.sales.filters.leads import LeadFilter
@@ -28,6 +28,7 @@ from allyance.sales.models import Lead, ScoringRule
 from allyance.sales.selectors import leads as selectors
 from allyance.sales.services import leads as services
 from allyance.sales.services import scoring
+from allyance.sales.services.routing import may_route
 
 LEAD_LIST = RecordList(
     selector=selectors.leads_visible_to,
@@ -49,6 +50,14 @@ LEAD_LIST = RecordList(
     export_url=reverse_lazy("core:export", kwargs={"target": "leads"}),
     import_url=format_lazy("{}?target=leads", reverse_lazy("core:import-new")),
     bulk_actions=("assign_owner", "add_tag", "delete"),
+    bulk_pages=(
+        BulkPage(
+            "route",
+            gettext_lazy("Route by the rules"),
+            reverse_lazy("sales:lead-route"),
+            allowed=may_route,
+        ),
+    ),
 )
 
 
