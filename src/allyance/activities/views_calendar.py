@@ -25,6 +25,9 @@ from allyance.core.visibility import get_visible_or_404
 
 FULLCALENDAR_LOCALES = {"zh-hans": "zh-cn", "zh-hant": "zh-tw"}
 CALENDAR_VIEWS = ("dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek")
+# Tabler's palette: meetings blue, calls green, tasks orange, done grey.
+KIND_COLOURS = {"meeting": "#206bc4", "call": "#2fb344", "task": "#f76707"}
+DONE_COLOUR = "#868e96"
 
 
 def _calendar_which(request: HttpRequest) -> dict:
@@ -75,6 +78,9 @@ def calendar_event(
         "classNames": [f"allyance-event-{activity.kind}"]
         + (["allyance-event-done"] if activity.status == Activity.Status.DONE else []),
         "editable": editable,
+        "color": DONE_COLOUR
+        if activity.status == Activity.Status.DONE
+        else KIND_COLOURS.get(activity.kind, KIND_COLOURS["meeting"]),
         "extendedProps": {
             "kind": activity.kind,
             "kindLabel": activity.get_kind_display(),
@@ -136,7 +142,6 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "options": options,
             "people": people[:500],
             "which": request.GET.get("user") or request.GET.get("scope") or "mine",
-            "feed_token": CalendarFeedToken.objects.filter(user=request.user).first(),
         },
     )
 
