@@ -543,3 +543,18 @@ def test_events_take_the_same_few_queries_however_many_there_are(client, rep):
         meeting(rep, dt.datetime(2026, 3, day, 11, tzinfo=UTC), account=None)
         ActivityFactory(kind="task", owner=rep, due_at=dt.datetime(2026, 3, day, 17, tzinfo=UTC))
     assert queries_for_week() == few
+
+
+def test_the_api_filters_activities_by_start_for_calendar_clients(api, rep):
+    meeting(rep, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), subject="In")
+    meeting(rep, dt.datetime(2026, 3, 9, 9, tzinfo=UTC), subject="Out")
+    rows = (
+        api(rep)
+        .get(
+            "/api/v1/activities/",
+            {"starts_after": "2026-03-01T00:00:00Z", "starts_before": "2026-03-08T00:00:00Z"},
+        )
+        .json()["results"]
+    )
+    assert [r["subject"] for r in rows] == ["In"]
+    assert api(rep).get("/api/v1/activities/", {"starts_after": "soon"}).status_code == 400

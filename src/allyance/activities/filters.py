@@ -17,6 +17,12 @@ class ActivityFilter(GatedFilterSet):
     due_after = django_filters.IsoDateTimeFilter(
         field_name="due_at", lookup_expr="gte", label=_("Due after")
     )
+    starts_after = django_filters.IsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="gte", label=_("Starts after")
+    )
+    starts_before = django_filters.IsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="lt", label=_("Starts before")
+    )
     account = account_id_filter("account", _("Account (id)"))
     contact = django_filters.ModelChoiceFilter(
         queryset=Contact.objects.all(), label=_("Contact (id)"), widget=forms.NumberInput
