@@ -70,3 +70,29 @@ def test_the_activity_form_offers_invitees_only_for_meetings(logged_in: Page, li
     expect(invitees).to_be_visible()
     page.select_option("select[name=remind]", "custom")
     expect(page.locator("input[name=remind_at]")).to_be_visible()
+
+
+def test_a_meeting_changed_meanwhile_jumps_back_with_a_message(logged_in: Page, live_server):
+    page = logged_in
+    rep = User.objects.get(username="rep1")
+    meeting = ActivityFactory(
+        kind=Activity.Kind.MEETING,
+        owner=rep,
+        organisation=rep.organisation,
+        subject="Plant tour",
+        starts_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 3, 2, 11, tzinfo=dt.UTC),
+    )
+    page.goto(f"{live_server.url}/calendar/?date=2026-03-04&view=timeGridWeek")
+    event = page.locator("[data-testid=calendar-event]", has_text="Plant tour")
+    expect(event).to_be_visible()
+    Activity.objects.filter(pk=meeting.pk).update(version=2)  # someone else saved it
+    monday = page.locator('[role=gridcell][data-date="2026-03-02"]').last
+    with page.expect_response(lambda r: "/move/" in r.url) as moved:
+        drag(page, event, page.locator('[role=gridcell][data-date="2026-03-05"]').last)
+    assert moved.value.status == 409
+    expect(page.locator("#calendar-message")).to_contain_text("Someone else changed")
+    column, box = monday.bounding_box(), event.bounding_box()
+    assert column["x"] <= box["x"] + box["width"] / 2 <= column["x"] + column["width"]
+    meeting.refresh_from_db()
+    assert meeting.starts_at == dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
