@@ -96,3 +96,19 @@ def test_a_meeting_changed_meanwhile_jumps_back_with_a_message(logged_in: Page, 
     assert column["x"] <= box["x"] + box["width"] / 2 <= column["x"] + column["width"]
     meeting.refresh_from_db()
     assert meeting.starts_at == dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+
+
+def test_the_calendar_fits_a_phone(logged_in: Page, live_server):
+    page = logged_in
+    rep = User.objects.get(username="rep1")
+    ActivityFactory(
+        kind=Activity.Kind.MEETING,
+        owner=rep,
+        organisation=rep.organisation,
+        subject="Plant tour",
+        starts_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/calendar/?date=2026-03-02")
+    expect(page.get_by_text("Plant tour")).to_be_visible()  # the agenda list
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

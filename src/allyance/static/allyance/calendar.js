@@ -72,16 +72,19 @@
       });
     }
 
+    // On a phone: the agenda list by default and the view buttons below the calendar.
+    var narrow = window.matchMedia("(max-width: 576px)").matches;
+    var viewButtons = "dayGridMonth,timeGridWeek,timeGridDay,listWeek";
+
     var calendar = new window.FullCalendar.Calendar(element, {
-      initialView: options.initialView,
+      initialView: narrow && !params.get("view") ? "listWeek" : options.initialView,
       initialDate: options.initialDate || undefined,
       timeZone: options.timeZone,
       locale: options.locale,
-      headerToolbar: {
-        start: "prev,next today",
-        center: "title",
-        end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek",
-      },
+      headerToolbar: narrow
+        ? { start: "prev,next", center: "title", end: "today" }
+        : { start: "prev,next today", center: "title", end: viewButtons },
+      footerToolbar: narrow ? { center: viewButtons } : false,
       height: "auto",
       nowIndicator: true,
       navLinks: true,
