@@ -312,6 +312,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several models or fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "AccountKindEnum": "allyance.customers.models.Account.Kind",
+        "OrganisationKindEnum": "allyance.core.models.Organisation.Kind",
+        "ActivityKindEnum": "allyance.activities.models.Activity.Kind",
+        "ScoringRuleKindEnum": "allyance.sales.models.scoring.ScoringRule.Kind",
+        "LeadEventKindEnum": "allyance.sales.models.scoring.LeadEvent.Kind",
+        "AuditActionEnum": "allyance.core.models.AuditEntry.Action",
+        "AssignmentActionEnum": "allyance.sales.models.routing.AssignmentRule.Action",
+        "UserRoleEnum": "allyance.core.models.Role",
+        "DecisionRoleEnum": "allyance.customers.models.Contact.DecisionRole",
+        "IndustryEnum": "allyance.customers.models.Industry",
+        "SizeBandEnum": "allyance.customers.models.SizeBand",
+        "SourceEnum": "allyance.customers.models.Source",
+        "CountryEnum": "django_countries.countries",
+    },
 }
 
 # Security. HTTPS settings switch on with SECURE=1 (behind TLS).
