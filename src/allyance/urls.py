@@ -45,9 +45,7 @@ router.register(
     "commission-statements", CommissionStatementViewSet, basename="commission-statement"
 )
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
-router.register(
-    "opportunity-contacts", OpportunityContactViewSet, basename="opportunity-contact"
-)
+router.register("opportunity-contacts", OpportunityContactViewSet, basename="opportunity-contact")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("pipeline-stages", StageViewSet, basename="pipeline-stage")
 router.register("leads", LeadViewSet, basename="lead")

@@ -17,9 +17,7 @@ urlpatterns += [
     path("leads/<int:pk>/log-activity/", lead_views.lead_log_activity, name="lead-log-activity"),
     path("leads/scoring-rules/", lead_views.scoring_rule_list, name="scoring-rule-list"),
     path("leads/scoring-rules/new/", lead_views.scoring_rule_create, name="scoring-rule-create"),
-    path(
-        "leads/scoring-rules/<int:pk>/", lead_views.scoring_rule_edit, name="scoring-rule-edit"
-    ),
+    path("leads/scoring-rules/<int:pk>/", lead_views.scoring_rule_edit, name="scoring-rule-edit"),
     path(
         "leads/scoring-rules/<int:pk>/delete/",
         lead_views.scoring_rule_delete,
