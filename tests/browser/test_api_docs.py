@@ -29,9 +29,16 @@ def test_api_docs_render_the_operations_without_csp_violations(page: Page, live_
     expect(docs.locator(".opblock").first).to_be_visible()
     expect(docs).to_contain_text("Allyance API")
     expect(docs).to_contain_text("/api/v1/accounts/")
+    # Swagger UI renders only the operations near the viewport: scroll until audit shows.
+    audit = page.locator(".opblock-summary", has_text="/api/v1/audit/").first
+    for _step in range(60):
+        if audit.count():
+            break
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(100)
     expect(docs).to_contain_text("/api/v1/audit/")
 
-    page.locator(".opblock-summary", has_text="/api/v1/audit/").first.click()
+    audit.click()
     expect(docs.locator(".opblock-body").first).to_be_visible()
 
     assert page.evaluate("window.__cspViolations") == []
