@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from allyance.core.exceptions import ConflictError
+from allyance.core.forms import form_errors_from
 
 
 def record_form_page(
@@ -40,11 +41,7 @@ def record_form_page(
             )
             form.save_m2m_for(record)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            form_errors_from(form, exc)
         except ConflictError as exc:
             form.add_error(None, str(exc))
         else:

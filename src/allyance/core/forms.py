@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_noop
 
 # Django 6.1's empty choice label; its own Chinese catalogues lack it, ours carry it.
 gettext_noop("- Select an option -")
+
+
+def form_errors_from(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError beside the fields it names, the rest above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 def scope_choice_fields(fields, user) -> None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from allyance.core import selectors, services_admin
+from allyance.core.forms import form_errors_from
 from allyance.core.forms_admin import (
     OrganisationForm,
     TeamForm,
@@ -58,11 +59,7 @@ def partner_admin_required(view):
 
 def _apply_service_errors(form: Form, exc: ValidationError) -> None:
     """Show a service's errors beside the fields they concern."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+    form_errors_from(form, exc)
 
 
 def _form_page(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from allyance.core import exports, imports
-from allyance.core.forms import StyledFormMixin
+from allyance.core.forms import StyledFormMixin, form_errors_from
 from allyance.core.models import ImportJob
 
 FINISHED = {ImportJob.Status.PREVIEWED, ImportJob.Status.DONE, ImportJob.Status.FAILED}
@@ -141,10 +141,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 skip_invalid_rows=form.cleaned_data["skip_invalid_rows"],
             )
         except ValidationError as exc:
-            for field, errors in (
-                exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
-            ):
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_from(form, exc)
         else:
             imports.import_job_start(job=job, dry_run=True)
             return redirect("core:import-detail", pk=job.pk)

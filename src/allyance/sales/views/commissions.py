@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from allyance.core.forms import form_errors_from
 from allyance.core.models import Role
 from allyance.sales.forms.commissions import (
     CommissionPlanForm,
@@ -84,8 +85,7 @@ def _statement_from(request: HttpRequest, form: StatementQueryForm) -> Commissio
             period_start=form.cleaned_data["period_start"],
         )
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        form_errors_from(form, exc)
         return None
 
 
@@ -331,9 +331,7 @@ def _plan_form_page(request: HttpRequest, plan: CommissionPlan, title: str) -> H
                 users=list(form.cleaned_data["users"]),
             )
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, field_errors in errors.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            form_errors_from(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("sales:commission-plan-list")

@@ -19,6 +19,7 @@ from allyance.activities.models import Activity
 from allyance.activities.selectors import activities_visible_to
 from allyance.activities.services import activity_save
 from allyance.core.editing import record_form_page
+from allyance.core.forms import form_errors_from
 from allyance.core.listing import BulkPage, Column, RecordList
 from allyance.core.timeline import timeline_for
 from allyance.core.visibility import get_visible_or_404
@@ -171,10 +172,7 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             lead = services.lead_convert(lead=lead, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else []:
-                form.add_error(field if field in form.fields else None, errors)
-            if not hasattr(exc, "error_dict"):
-                form.add_error(None, exc.messages)
+            form_errors_from(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -216,8 +214,7 @@ def _rule_form_page(request: HttpRequest, rule: ScoringRule, title: str) -> Http
         try:
             scoring.scoring_rule_save(rule=form.save(commit=False), by=request.user)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_from(form, exc)
         else:
             messages.success(request, _("Saved. Open leads are being scored again."))
             return redirect("sales:scoring-rule-list")

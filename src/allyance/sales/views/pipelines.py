@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from allyance.core.forms import form_errors_from
 from allyance.core.views_admin import admin_required
 from allyance.sales.forms.pipelines import PipelineForm, StageForm
 from allyance.sales.models import Opportunity, Pipeline, Stage
@@ -18,11 +19,7 @@ from allyance.sales.services import pipelines as services
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+    form_errors_from(form, exc)
 
 
 def _form_page(request, *, form, save, title, cancel_url, delete_url=None) -> HttpResponse:

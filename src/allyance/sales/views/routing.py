@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from allyance.core.forms import form_errors_from
 from allyance.core.listing import Column, RecordList
 from allyance.core.models import Team, Territory, User
 from allyance.core.visibility import visible_to
@@ -62,8 +63,7 @@ def _rule_form(request: HttpRequest, rule: AssignmentRule, title: str) -> HttpRe
         try:
             services.assignment_rule_save(rule=form.save(commit=False), by=request.user)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_from(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("sales:assignment-rule-list")

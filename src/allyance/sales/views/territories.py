@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from allyance.core.forms import form_errors_from
 from allyance.sales.forms.routing import TerritoryReassignForm
 from allyance.sales.services import territories as services
 
@@ -61,8 +62,7 @@ def territory_reassign(request: HttpRequest) -> HttpResponse:
                 include_subterritories=deep,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_from(form, exc)
         else:
             confirm_data = {
                 "territory": str(territory.pk),
