@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from allyance.core.attachments import attachment_add, attachments_visible_to
+from allyance.core.attachments import attachment_add, attachment_delete, attachments_visible_to
 from allyance.core.models import Notification, Role
 from allyance.core.search import global_search
 from allyance.sales.models import Expense
@@ -293,6 +293,28 @@ def test_receipt_is_attached_to_the_expense():
     )
     assert list(attachments_visible_to(rep, expense)) == [receipt]
     assert list(attachments_visible_to(UserFactory(), expense)) == []
+
+
+def test_receipts_are_fixed_once_submitted_and_free_again_after_a_rejection(team):
+    manager, rep, _colleague = team
+    expense = new_expense(rep)
+    receipt = attachment_add(
+        target=expense,
+        uploaded_file=SimpleUploadedFile("taxi.pdf", b"%PDF-1.4\n%taxi\n"),
+        by=rep,
+    )
+    expense = expense_submit(expense=expense, by=rep)
+    with pytest.raises(ValidationError):
+        attachment_add(
+            target=expense,
+            uploaded_file=SimpleUploadedFile("late.pdf", b"%PDF-1.4\n%late\n"),
+            by=rep,
+        )
+    with pytest.raises(ValidationError):
+        attachment_delete(attachment=receipt, by=rep)
+    expense = expense_reject(expense=expense, by=manager, comment="Wrong receipt")
+    attachment_delete(attachment=receipt, by=rep)
+    assert list(attachments_visible_to(rep, expense)) == []
 
 
 # ------------------------------------------------------------------------------ API

@@ -154,6 +154,8 @@ def attachment_add(*, target: Model, uploaded_file: UploadedFile, by: User) -> A
     """
     if not isinstance(target, BusinessModel) or target.pk is None or not can_see(by, target):
         raise PermissionDenied(_("You cannot attach files to this record."))
+    if target.files_locked():
+        raise ValidationError({"file": [_("The files of this record can no longer change.")]})
     name = display_name(uploaded_file.name)
     size = uploaded_file.size or 0
     if size == 0:
@@ -214,6 +216,11 @@ def attachment_delete(*, attachment: Attachment, by: User) -> None:
     """Delete an attachment and, once the transaction commits, its stored file (audited)."""
     if not _target_visible(by, attachment) or not may_delete(by, attachment):
         raise PermissionDenied(_("You cannot delete this file."))
+    target = attachment.target
+    if target is not None:  # as stored now, not as cached on the attachment
+        target = type(target)._default_manager.filter(pk=target.pk).first()
+    if target is not None and target.files_locked():
+        raise ValidationError(_("The files of this record can no longer change."))
     storage, stored_name = attachment.file.storage, attachment.file.name
     with audit.acting_as(by), transaction.atomic():
         attachment.delete()

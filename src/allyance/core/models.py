@@ -305,6 +305,10 @@ class BusinessModel(models.Model):
     class Meta:
         abstract = True
 
+    def files_locked(self) -> bool:
+        """True when the record's files may no longer change (an approved expense, say)."""
+        return False
+
 
 class AuditEntry(models.Model):
     """One create, update or delete of a business record. Written once, never edited."""

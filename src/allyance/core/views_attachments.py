@@ -90,8 +90,12 @@ def attachment_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_delete(request.user, attachment):
         raise PermissionDenied
     if request.method == "POST":
-        attachment_delete(attachment=attachment, by=request.user)
-        messages.success(request, _("Deleted %(name)s.") % {"name": attachment.name})
+        try:
+            attachment_delete(attachment=attachment, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Deleted %(name)s.") % {"name": attachment.name})
         return redirect(_record_url(record))
     return render(
         request,

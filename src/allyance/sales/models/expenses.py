@@ -109,6 +109,10 @@ class Expense(BusinessModel):
             ),
         ]
 
+    def files_locked(self) -> bool:
+        """Receipts are what the approver decides on: fixed once submitted, until rejected."""
+        return self.status in (self.Status.SUBMITTED, self.Status.APPROVED)
+
     def __str__(self) -> str:
         return f"{self.get_category_display()} {self.amount} {self.currency} ({self.date})"
 
