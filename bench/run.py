@@ -312,6 +312,8 @@ def _wrk(port: int, cookie: str, paths: list[str], *, seconds: int, clients: int
 
 
 def _threads(port: int, cookie: str, paths: list[str], *, seconds: int, clients: int) -> Result:
+    # The session travels as the client's cookies: a page that re-sets the CSRF cookie must
+    # add to them, not replace a fixed Cookie header (which logged every thread out).
     """The fallback without wrk: threads on keep-alive connections (the GIL caps it lower)."""
     counts, errors, latencies = [0] * clients, [0] * clients, [[] for _c in range(clients)]
     statuses: dict[int, int] = {}
@@ -319,7 +321,7 @@ def _threads(port: int, cookie: str, paths: list[str], *, seconds: int, clients:
 
     def run(number: int) -> None:
         client = Client(port)
-        client.headers["Cookie"] = cookie
+        client.cookies = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
         index = number
         while time.perf_counter() < deadline:
             try:
