@@ -123,3 +123,27 @@ def test_api_refuses_writes(api, rep):
     assert client.post("/api/v1/notifications/", {"message": "x"}).status_code == 405
     assert client.patch(f"/api/v1/notifications/{mine.pk}/", {"message": "x"}).status_code == 405
     assert client.delete(f"/api/v1/notifications/{mine.pk}/").status_code == 405
+
+
+def test_a_mail_server_that_does_not_answer_leaves_the_notification_in_the_app(settings, rep):
+    import socket
+
+    from allyance.core.notifications import notification_email
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port, "timeout": 2},
+        }
+    }
+    rep.email = "rep@example.com"
+    rep.save()
+    notification = notification_send(recipient=rep, message="Big deal", url="/opportunities/1/")
+
+    assert notification_email(notification_id=notification.pk) is False
+    notification.refresh_from_db()
+    assert notification.emailed_at is None
+    assert notification.read_at is None  # still waiting in the app

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 
 from allyance.core.models import Notification, User
+
+logger = logging.getLogger(__name__)
 
 
 def notification_send(
@@ -43,12 +48,17 @@ def notification_email(*, notification_id: int) -> bool:
         if link and link.startswith("/"):
             link = settings.SITE_URL.rstrip("/") + link
         body = f"{notification.message}\n\n{link}".strip()
-        send_mail(
-            subject=notification.message[:120],
-            message=body,
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
+        try:
+            send_mail(
+                subject=notification.message[:120],
+                message=body,
+                from_email=None,
+                recipient_list=[notification.recipient.email],
+            )
+        except (OSError, smtplib.SMTPException) as exc:
+            # The notification stays in the app; the mail server is the operator's to fix.
+            logger.warning("Notification %s not e-mailed: %s", notification_id, exc)
+            return False
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True
