@@ -40,7 +40,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-LIST_PAGE_NAMESPACES = ("customers", "activities", "core", "sales")
+LIST_PAGE_NAMESPACES = ("customers", "activities", "core", "sales", "catalog", "orders")
 _serial = itertools.count()
 
 
@@ -197,6 +197,10 @@ class Row:
     lookup: str = "pk"  # the attribute that is the id in API URLs
     lookup_field: str = "id"  # …and its name in API responses
     partners_see_own: bool = True  # False: company data that partners never see
+    # Centrally maintained company data (catalog, price lists): a partner reads what the
+    # company shares with it and never changes it, not even the rows it can read.
+    central: bool = False
+    shared_with_all: bool = False  # central data every partner reads (the active catalog)
 
 
 ROWS: dict[str, Row] = {
@@ -391,6 +395,9 @@ def test_partner_lists_none_of_the_other_partners_rows(prefix, pair):
     if keys is None:
         assert not row.partners_see_own, f"{prefix} refuses partners their own rows"
         return
+    if row.shared_with_all:
+        assert {str(getattr(mine, row.lookup)), str(getattr(theirs, row.lookup))} <= keys
+        return
     assert str(getattr(theirs, row.lookup)) not in keys
     if row.partners_see_own:
         assert str(getattr(mine, row.lookup)) in keys, "the row was not populated visibly"
@@ -404,6 +411,11 @@ def test_partner_cannot_read_change_or_delete_the_other_partners_rows(prefix, pa
     before = snapshot(theirs)
     client = APIClient()
     client.force_authenticate(a)
+    if row.central:
+        assert_partner_cannot_change(client, prefix, row, row.make(a))
+        if row.shared_with_all:
+            assert_partner_cannot_change(client, prefix, row, theirs)
+            return
     url = f"/api/v1/{prefix}/{getattr(theirs, row.lookup)}/"
     unknown = f"/api/v1/{prefix}/{'9' * 12 if row.lookup == 'pk' else 'f' * 40}/"
     detail_gets = [""] + [
@@ -429,6 +441,18 @@ def test_partner_cannot_read_change_or_delete_the_other_partners_rows(prefix, pa
     assert snapshot(still) == before, "changed"
 
 
+def assert_partner_cannot_change(client: APIClient, prefix: str, row: Row, record: Model) -> None:
+    """A partner reads a central record shared with it, and every write is refused."""
+    before = snapshot(record)
+    url = f"/api/v1/{prefix}/{getattr(record, row.lookup)}/"
+    assert client.get(url).status_code == 200, "a shared central record cannot be read"
+    for method, body in (("patch", row.change), ("put", row.change), ("delete", None)):
+        answer = getattr(client, method)(url, body, format="json")
+        assert answer.status_code in (403, 405), (method, answer.status_code)
+    still = type(record)._default_manager.filter(pk=record.pk).first()
+    assert still is not None and snapshot(still) == before, "a partner changed central data"
+
+
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_partner_list_pages_show_none_of_the_other_partners_rows(page, pair, client):
     a, b = pair
@@ -441,6 +465,9 @@ def test_partner_list_pages_show_none_of_the_other_partners_rows(page, pair, cli
         assert not row.partners_see_own or a.role != Role.PARTNER_ADMIN, "refused its own rows"
         return
     html = response.content.decode()
+    if row.shared_with_all:
+        assert row.shown_as(mine) in html and row.shown_as(theirs) in html
+        return
     assert row.shown_as(theirs) not in html
     if row.partners_see_own:
         assert row.shown_as(mine) in html, "the row was not populated visibly"

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "allyance.customers",
     "allyance.activities",
     "allyance.sales",
+    "allyance.catalog",
+    "allyance.orders",
 ]
 
 MIDDLEWARE = [

@@ -88,6 +88,8 @@ urlpatterns = [
     path("", include("allyance.customers.urls")),
     path("", include("allyance.activities.urls")),
     path("", include("allyance.sales.urls")),
+    path("", include("allyance.catalog.urls")),
+    path("", include("allyance.orders.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

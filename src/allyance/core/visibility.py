@@ -4,6 +4,10 @@ Every selector, view, API endpoint, export, search and report starts from
 `visible_to(user, queryset)`. Staff see by their role's scope (own / team /
 territory / all), partner users see their own organisation's records, and
 portal customers see their own account's records.
+
+Centrally maintained data (the catalog, price lists) is the company's: staff read
+all of it, partners and customers read what the model's `shared_with(user)` says
+the company shares with them, and only the company changes it.
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ def visibility_filter(user, model: type[Model]) -> Q | None:
     nothing = Q(pk__in=[])
     if user is None or not user.is_authenticated or not user.is_active:
         return nothing
+    if getattr(model, "centrally_maintained", False):
+        return None if user.is_internal else model.shared_with(user)
     if user.role == Role.CUSTOMER and not user.is_superuser:
         path = getattr(model, "visibility_account_path", None)
         if path is None or user.customer_account_id is None:
