@@ -156,3 +156,139 @@ class TargetFactory(DjangoModelFactory):
     period_start = datetime.date(2026, 10, 1)
     amount = 100000
     currency = "CNY"
+
+
+# Catalog and orders. Documents are made directly, without the services' rules; tests of
+# a rule go through the service.
+
+
+class TaxClassFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.TaxClass"
+        django_get_or_create = ("name",)
+
+    name = "VAT 13%"
+    rate = "13.00"
+
+
+class ProductFamilyFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.ProductFamily"
+
+    name = factory.Sequence(lambda n: f"Family {n}")
+
+
+class ProductFactory(DjangoModelFactory):
+    """An active product of the company's catalog, taxed at 13 %."""
+
+    class Meta:
+        model = "catalog.Product"
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    organisation = factory.LazyFunction(company)
+    unit = "pcs"
+    tax_class = factory.SubFactory(TaxClassFactory)
+
+
+class PriceListFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.PriceList"
+
+    name = factory.Sequence(lambda n: f"Price list {n}")
+    organisation = factory.LazyFunction(company)
+    currency = "CNY"
+
+
+class PriceListItemFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.PriceListItem"
+
+    price_list = factory.SubFactory(PriceListFactory)
+    product = factory.SubFactory(ProductFactory)
+    price = "100.00"
+
+
+class QuoteFactory(DjangoModelFactory):
+    """A draft quote for a company account on a fresh CNY price list."""
+
+    class Meta:
+        model = "orders.Quote"
+
+    number = factory.Sequence(lambda n: f"Q-2026-{n:05d}")
+    organisation = factory.LazyFunction(company)
+    account = factory.SubFactory(
+        AccountFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    price_list = factory.SubFactory(PriceListFactory)
+    currency = "CNY"
+
+
+class QuoteLineFactory(DjangoModelFactory):
+    class Meta:
+        model = "orders.QuoteLine"
+
+    quote = factory.SubFactory(QuoteFactory)
+    product = factory.SubFactory(ProductFactory)
+    description = factory.LazyAttribute(lambda o: o.product.name)
+    quantity = 1
+    list_price = "100.00"
+    unit_price = "100.00"
+    tax_rate = "13.00"
+
+
+class OrderFactory(DjangoModelFactory):
+    """A confirmed order for a company account, dated today."""
+
+    class Meta:
+        model = "orders.Order"
+
+    number = factory.Sequence(lambda n: f"SO-2026-{n:05d}")
+    organisation = factory.LazyFunction(company)
+    account = factory.SubFactory(
+        AccountFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    currency = "CNY"
+    order_date = factory.LazyFunction(datetime.date.today)
+
+
+class OrderLineFactory(DjangoModelFactory):
+    class Meta:
+        model = "orders.OrderLine"
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    description = factory.LazyAttribute(lambda o: o.product.name)
+    quantity = 1
+    list_price = "100.00"
+    unit_price = "100.00"
+    tax_rate = "13.00"
+
+
+class InvoiceFactory(DjangoModelFactory):
+    """An issued invoice due in 30 days; set `total` (and lines) as the test needs."""
+
+    class Meta:
+        model = "orders.Invoice"
+
+    number = factory.Sequence(lambda n: f"INV-2026-{n:05d}")
+    organisation = factory.LazyFunction(company)
+    account = factory.SubFactory(
+        AccountFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    currency = "CNY"
+    issue_date = factory.LazyFunction(datetime.date.today)
+    due_date = factory.LazyAttribute(lambda o: o.issue_date + datetime.timedelta(days=30))
+
+
+class PaymentFactory(DjangoModelFactory):
+    class Meta:
+        model = "orders.Payment"
+
+    organisation = factory.LazyFunction(company)
+    account = factory.SubFactory(
+        AccountFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    received_on = factory.LazyFunction(datetime.date.today)
+    amount = "100.00"
+    currency = "CNY"
