@@ -1,0 +1,1 @@
+"""Api of the catalog app; one module per part."""

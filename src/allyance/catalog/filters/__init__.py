@@ -1,0 +1,1 @@
+"""Filters of the catalog app; one module per part."""

@@ -1,0 +1,1 @@
+"""Selectors of the catalog app; one module per part."""

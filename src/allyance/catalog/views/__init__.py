@@ -1,0 +1,1 @@
+"""Views of the catalog app; one module per part."""

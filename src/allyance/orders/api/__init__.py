@@ -1,0 +1,1 @@
+"""Api of the orders app; one module per part."""

@@ -1,0 +1,1 @@
+"""Filters of the orders app; one module per part."""

@@ -1,0 +1,1 @@
+"""Forms of the orders app; one module per part."""

@@ -1,0 +1,1 @@
+"""Selectors of the orders app; one module per part."""
