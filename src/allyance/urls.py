@@ -13,6 +13,7 @@ from allyance.core.api_audit import AuditEntryViewSet
 from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.core.api_notifications import NotificationViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
+from allyance.orders.api.billing import InvoiceViewSet, PaymentViewSet, ReceivablesAgeingViewSet
 from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
@@ -58,6 +59,11 @@ router.register("reports/win-rate", WinRateViewSet, basename="report-win-rate")
 router.register("assignment-rules", AssignmentRuleViewSet, basename="assignment-rule")
 router.register("lead-routing", LeadRoutingViewSet, basename="lead-routing")
 router.register("lead-assignments", LeadAssignmentViewSet, basename="lead-assignment")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("payments", PaymentViewSet, basename="payment")
+router.register(
+    "reports/receivables-ageing", ReceivablesAgeingViewSet, basename="report-receivables-ageing"
+)
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -9,4 +9,33 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part connects its search documents and signals in its own method.
+        self._ready_billing()
         pass
+
+    def _ready_billing(self) -> None:
+        from allyance.core import search
+        from allyance.customers.models import Account
+        from allyance.orders.models import Invoice, Payment
+        from allyance.orders.selectors.billing import (
+            invoice_search_document,
+            invoices_visible_to,
+            payment_search_document,
+            payments_visible_to,
+        )
+
+        search.register(
+            Invoice,
+            document=invoice_search_document,
+            select_related=("account",),
+            follows={Account: "account"},
+            selector=invoices_visible_to,
+            group="invoices",
+        )
+        search.register(
+            Payment,
+            document=payment_search_document,
+            select_related=("account",),
+            follows={Account: "account"},
+            selector=payments_visible_to,
+            group="payments",
+        )

@@ -5,3 +5,33 @@ from django.urls import path  # noqa: F401
 app_name = "orders"
 
 urlpatterns: list = []
+
+from allyance.orders.views import billing_exports as billing_export_views  # noqa: E402
+from allyance.orders.views import invoices as invoice_views  # noqa: E402
+from allyance.orders.views import payments as payment_views  # noqa: E402
+from allyance.orders.views import receivables as receivable_views  # noqa: E402
+
+urlpatterns += [
+    path("invoices/", invoice_views.invoice_list, name="invoice-list"),
+    path("invoices/overdue/", invoice_views.invoice_overdue_list, name="invoice-overdue-list"),
+    path("invoices/export/", billing_export_views.invoice_export, name="invoice-export"),
+    path(
+        "invoices/from-order/", invoice_views.invoice_from_order_view, name="invoice-from-order"
+    ),
+    path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice-detail"),
+    path("invoices/<int:pk>/cancel/", invoice_views.invoice_cancel_view, name="invoice-cancel"),
+    path("payments/", payment_views.payment_list, name="payment-list"),
+    path("payments/export/", billing_export_views.payment_export, name="payment-export"),
+    path("payments/new/", payment_views.payment_create, name="payment-create"),
+    path("payments/<int:pk>/", payment_views.payment_detail, name="payment-detail"),
+    path(
+        "payments/<int:pk>/allocate/",
+        payment_views.payment_allocate_view,
+        name="payment-allocate",
+    ),
+    path("payments/<int:pk>/delete/", payment_views.payment_delete_view, name="payment-delete"),
+    path("receivables/", receivable_views.receivables, name="receivables"),
+    path(
+        "receivables/export/", receivable_views.receivables_export, name="receivables-export"
+    ),
+]

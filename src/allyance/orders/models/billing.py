@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
@@ -63,6 +64,9 @@ class Invoice(PricedDocument):
         if self.status == self.Status.CANCELLED:
             return Decimal("0.00")
         return self.total - self.amount_paid
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:invoice-detail", args=[self.pk])
 
 
 class InvoiceLine(LineItem):
@@ -134,6 +138,9 @@ class Payment(BusinessModel):
 
     def __str__(self) -> str:
         return f"{self.received_on} {self.amount} {self.currency}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:payment-detail", args=[self.pk])
 
 
 class PaymentAllocation(models.Model):

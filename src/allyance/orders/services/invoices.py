@@ -1,0 +1,215 @@
+"""Writes on invoices: invoicing an order (all or part of it) and cancelling an unpaid invoice.
+
+An order line is never invoiced beyond what was ordered: the quantities of its lines on
+invoices that are not cancelled add up to at most the ordered quantity. The order row is
+locked while an invoice is made from it, so two people invoicing the same order at once
+cannot both take the last units.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from allyance.core import audit
+from allyance.core.exceptions import ConflictError
+from allyance.core.models import User
+from allyance.core.services import ensure_may_write
+from allyance.orders.models import Invoice, InvoiceLine, Order, OrderLine, OrderSettings
+from allyance.orders.services.lines import recalculate
+from allyance.orders.services.numbers import next_number
+
+QUANTITY_PLACES = Decimal("0.001")
+# Fields of an order line that an invoice line copies as they are.
+COPIED_LINE_FIELDS = (
+    "position",
+    "product_id",
+    "description",
+    "unit",
+    "list_price",
+    "unit_price",
+    "discount_percent",
+    "tax_rate",
+    "configuration",
+    "adjustments",
+)
+
+
+def invoiced_quantities(order: Order) -> dict[int, Decimal]:
+    """Per order line id: the quantity already on invoices that are not cancelled."""
+    rows = (
+        InvoiceLine.objects.filter(order_line__order=order)
+        .exclude(invoice__status=Invoice.Status.CANCELLED)
+        .values("order_line")
+        .annotate(quantity=Sum("quantity"))
+    )
+    return {row["order_line"]: row["quantity"] for row in rows}
+
+
+def remaining_quantities(order: Order) -> dict[int, Decimal]:
+    """Per order line id (in line order): what is ordered and not yet invoiced."""
+    invoiced = invoiced_quantities(order)
+    return {
+        line.pk: max(line.quantity - invoiced.get(line.pk, Decimal("0")), Decimal("0"))
+        for line in order.lines.order_by("position", "id")
+    }
+
+
+def _quantity(value) -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValueError from exc
+    if not quantity.is_finite() or quantity != quantity.quantize(QUANTITY_PLACES):
+        raise ValueError
+    return quantity
+
+
+def _checked_quantities(
+    lines: list[OrderLine], remaining: dict[int, Decimal], quantities: dict | None
+) -> dict[int, Decimal]:
+    """The positive quantities to invoice per line; errors name the line (`line_<id>`)."""
+    if quantities is None:
+        return {pk: quantity for pk, quantity in remaining.items() if quantity > 0}
+    by_id = {line.pk: line for line in lines}
+    errors: dict[str, list[str]] = {}
+    chosen: dict[int, Decimal] = {}
+    for raw_id, raw_quantity in quantities.items():
+        try:
+            line_id = int(raw_id)
+        except (TypeError, ValueError):
+            line_id = None
+        if line_id not in by_id:
+            errors.setdefault("quantities", []).append(
+                _("Line %(line)s is not a line of this order.") % {"line": raw_id}
+            )
+            continue
+        key = f"line_{line_id}"
+        try:
+            quantity = _quantity(raw_quantity)
+        except ValueError:
+            errors[key] = [_("Enter a quantity with at most three decimal places.")]
+            continue
+        if quantity < 0:
+            errors[key] = [_("A quantity cannot be negative.")]
+        elif quantity > remaining[line_id]:
+            errors[key] = [
+                _("Only %(remaining)s of “%(line)s” remain to invoice.")
+                % {"remaining": remaining[line_id].normalize(), "line": by_id[line_id]}
+            ]
+        elif quantity > 0:
+            chosen[line_id] = quantity
+    if errors:
+        raise ValidationError(errors)
+    return chosen
+
+
+def invoice_from_order(
+    order: Order,
+    *,
+    by: User | None,
+    quantities: dict[int, Decimal] | None = None,
+    issue_date: datetime.date | None = None,
+    payment_terms_days: int | None = None,
+) -> Invoice:
+    """Invoice `quantities` per order line id (None: everything not yet invoiced).
+
+    Prices, discounts and tax come from the order lines and the order's overall
+    discount; the payment terms from the settings unless given; due = issue + terms.
+    """
+    ensure_may_write(by, Invoice)
+    if payment_terms_days is not None and not 0 <= int(payment_terms_days) <= 3650:
+        raise ValidationError(
+            {"payment_terms_days": _("Payment terms are between 0 and 3650 days.")}
+        )
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.Status.CANCELLED:
+            raise ValidationError({"order": _("A cancelled order cannot be invoiced.")})
+        if order.account_id is None:
+            raise ValidationError({"order": _("The order has no account to invoice.")})
+        lines = list(order.lines.order_by("position", "id"))
+        chosen = _checked_quantities(lines, remaining_quantities(order), quantities)
+        if not chosen:
+            raise ValidationError(
+                {"quantities": _("Nothing to invoice: choose a quantity on at least one line.")}
+            )
+        settings = OrderSettings.current()
+        issue_date = issue_date or timezone.localdate()
+        terms_days = (
+            settings.payment_terms_days if payment_terms_days is None else payment_terms_days
+        )
+        invoice = Invoice(
+            number=next_number("invoice", on=issue_date),
+            order=order,
+            account_id=order.account_id,
+            contact_id=order.contact_id,
+            currency=order.currency,
+            discount_percent=order.discount_percent,
+            owner_id=order.owner_id,
+            organisation_id=order.organisation_id,
+            status=Invoice.Status.ISSUED,
+            issue_date=issue_date,
+            payment_terms_days=int(terms_days),
+            due_date=issue_date + datetime.timedelta(days=int(terms_days)),
+            terms=order.terms or settings.default_terms,
+            version=1,
+        )
+        with audit.acting_as(by):
+            invoice.save()
+            for line in lines:
+                if line.pk in chosen:
+                    values = {name: getattr(line, name) for name in COPIED_LINE_FIELDS}
+                    InvoiceLine.objects.create(
+                        invoice=invoice, order_line=line, quantity=chosen[line.pk], **values
+                    )
+            recalculate(invoice)
+        invoice.refresh_from_db()
+    return invoice
+
+
+def invoice_cancel(
+    invoice: Invoice, *, by: User | None, reason: str, expected_version: int | None = None
+) -> Invoice:
+    """Cancel an invoice nothing has been paid on; its quantities may be invoiced again."""
+    ensure_may_write(by, Invoice)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the invoice is cancelled.")})
+    with transaction.atomic():
+        current = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if expected_version is not None and expected_version != current.version:
+            raise ConflictError(
+                _("Someone else changed this record since you opened it. Reload and try again.")
+            )
+        if current.status == Invoice.Status.CANCELLED:
+            raise ValidationError({"status": _("This invoice is already cancelled.")})
+        if current.amount_paid or current.allocations.exists():
+            raise ValidationError(
+                {
+                    "status": _(
+                        "Payments are allocated to this invoice; delete or reallocate them first."
+                    )
+                }
+            )
+        current.status = Invoice.Status.CANCELLED
+        note = _("Cancelled on %(date)s: %(reason)s") % {
+            "date": timezone.localdate().isoformat(),
+            "reason": reason,
+        }
+        current.notes = f"{current.notes}\n{note}".strip()
+        current.version += 1
+        with audit.acting_as(by):
+            current.save()
+    return current
+
+
+def may_bill(user: User | None) -> bool:
+    """Staff and partner users invoice and record payments; portal customers only read."""
+    return bool(user and user.is_authenticated and not user.is_customer)
