@@ -187,6 +187,45 @@ def _with_member(group, user: User):
     return group
 
 
+def _invoice(user: User, **fields):
+    """An issued invoice of the user's organisation, for one of its accounts."""
+    from tests.factories import InvoiceFactory
+
+    account = AccountFactory(organisation=user.organisation, owner=user)
+    invoice = InvoiceFactory(
+        organisation=user.organisation,
+        owner=user,
+        account=account,
+        number=marker(),
+        total="113.00",
+        **fields,
+    )
+    invoice.refresh_from_db()  # amounts as the database gives them back
+    return invoice
+
+
+def _overdue_invoice(user: User):
+    import datetime
+
+    return _invoice(user, due_date=datetime.date.today() - datetime.timedelta(days=10))
+
+
+def _payment(user: User):
+    from tests.factories import PaymentFactory
+
+    account = AccountFactory(organisation=user.organisation, owner=user)
+    payment = PaymentFactory(
+        organisation=user.organisation, owner=user, account=account, reference=marker()
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+def _receivable_account(user: User):
+    """An account of the user's organisation that owes an invoice: the ageing lists it."""
+    return _invoice(user).account
+
+
 @dataclass(frozen=True)
 class Row:
     """How to make a record that belongs to a partner user's organisation."""
@@ -302,6 +341,12 @@ ROWS: dict[str, Row] = {
     ),
     "lead-assignments": Row(make=_lead_assignment, shown_as=lambda a: a.rule_name),
     "lead-queue": Row(make=_queued_lead, shown_as=lambda lead: lead.family_name),  # a page
+    # Invoices and payments belong to the organisation that sold; the ageing report
+    # lists rows by account.
+    "invoices": Row(make=_invoice, shown_as=lambda i: i.number, change={"notes": "hijacked"}),
+    "invoice-overdue": Row(make=_overdue_invoice, shown_as=lambda i: i.number),  # a page
+    "payments": Row(make=_payment, shown_as=lambda p: p.reference, change={"reference": "x"}),
+    "reports/receivables-ageing": Row(make=_receivable_account, lookup_field="account"),
 }
 
 # List pages by URL name, and the row each one lists. Every page whose name ends in
@@ -323,6 +368,9 @@ PAGES: dict[str, str] = {
     "sales:target-list": "targets",
     "sales:assignment-rule-list": "assignment-rules",
     "sales:lead-queue-list": "lead-queue",
+    "orders:invoice-list": "invoices",
+    "orders:invoice-overdue-list": "invoice-overdue",
+    "orders:payment-list": "payments",
 }
 
 
