@@ -33,6 +33,8 @@ from tests.factories import (
     OpportunityFactory,
     OrganisationFactory,
     PipelineFactory,
+    ProductFamilyFactory,
+    TaxClassFactory,
     TeamFactory,
     TerritoryFactory,
     UserFactory,
@@ -226,6 +228,35 @@ def _receivable_account(user: User):
     return _invoice(user).account
 
 
+def _catalog_product(user: User):
+    """An active product: central data every partner reads and none changes."""
+    from tests.factories import ProductFactory
+
+    return ProductFactory(name=marker())
+
+
+def _product_option(user: User):
+    from allyance.catalog.models import OptionValue, ProductOption
+
+    option = ProductOption.objects.create(
+        product=_catalog_product(user), name=marker(), code=marker()
+    )
+    OptionValue.objects.create(option=option, name=marker(), code="v1")
+    return option
+
+
+def _configuration_rule(user: User):
+    from allyance.catalog.models import ConfigurationRule
+
+    option = _product_option(user)
+    return ConfigurationRule.objects.create(
+        product=option.product,
+        kind="requires",
+        if_value=option.values.get(),
+        then_product=_catalog_product(user),
+        message=marker(),
+    )
+
 @dataclass(frozen=True)
 class Row:
     """How to make a record that belongs to a partner user's organisation."""
@@ -341,6 +372,39 @@ ROWS: dict[str, Row] = {
     ),
     "lead-assignments": Row(make=_lead_assignment, shown_as=lambda a: a.rule_name),
     "lead-queue": Row(make=_queued_lead, shown_as=lambda lead: lead.family_name),  # a page
+    # The catalog: central data every partner reads (active products and what concerns
+    # them), only administrators change.
+    "products": Row(
+        make=_catalog_product,
+        shown_as=lambda p: p.name,
+        change={"name": "hijacked"},
+        central=True,
+        shared_with_all=True,
+    ),
+    "product-families": Row(
+        make=lambda u: ProductFamilyFactory(name=marker()),
+        shown_as=lambda f: f.name,
+        change={"name": "hijacked"},
+        central=True,
+        shared_with_all=True,
+    ),
+    "tax-classes": Row(
+        make=lambda u: TaxClassFactory(name=marker()),
+        shown_as=lambda t: t.name,
+        change={"name": "hijacked"},
+        central=True,
+        shared_with_all=True,
+    ),
+    "product-options": Row(
+        make=_product_option, change={"name": "hijacked"}, central=True, shared_with_all=True
+    ),
+    "configuration-rules": Row(
+        make=_configuration_rule,
+        shown_as=lambda r: r.if_value.option.name,
+        change={"message": "hijacked"},
+        central=True,
+        shared_with_all=True,
+    ),
     # Invoices and payments belong to the organisation that sold; the ageing report
     # lists rows by account.
     "invoices": Row(make=_invoice, shown_as=lambda i: i.number, change={"notes": "hijacked"}),
@@ -368,6 +432,10 @@ PAGES: dict[str, str] = {
     "sales:target-list": "targets",
     "sales:assignment-rule-list": "assignment-rules",
     "sales:lead-queue-list": "lead-queue",
+    "catalog:product-list": "products",
+    "catalog:family-list": "product-families",
+    "catalog:tax-class-list": "tax-classes",
+    "catalog:rule-list": "configuration-rules",
     "orders:invoice-list": "invoices",
     "orders:invoice-overdue-list": "invoice-overdue",
     "orders:payment-list": "payments",

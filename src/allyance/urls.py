@@ -6,6 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from allyance.activities.api import ActivityViewSet
+from allyance.catalog.api.products import (
+    ConfigurationRuleViewSet,
+    ProductFamilyViewSet,
+    ProductOptionViewSet,
+    ProductViewSet,
+    TaxClassViewSet,
+)
 from allyance.core import api_views as core_api
 from allyance.core import views as core_views
 from allyance.core.api_attachments import AttachmentViewSet
@@ -59,6 +66,11 @@ router.register("reports/win-rate", WinRateViewSet, basename="report-win-rate")
 router.register("assignment-rules", AssignmentRuleViewSet, basename="assignment-rule")
 router.register("lead-routing", LeadRoutingViewSet, basename="lead-routing")
 router.register("lead-assignments", LeadAssignmentViewSet, basename="lead-assignment")
+router.register("products", ProductViewSet, basename="product")
+router.register("product-families", ProductFamilyViewSet, basename="product-family")
+router.register("tax-classes", TaxClassViewSet, basename="tax-class")
+router.register("product-options", ProductOptionViewSet, basename="product-option")
+router.register("configuration-rules", ConfigurationRuleViewSet, basename="configuration-rule")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register(

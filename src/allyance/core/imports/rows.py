@@ -153,6 +153,65 @@ class ImportPass:
             values.setdefault("custom_fields", {})[import_field.custom.name] = self._custom_value(
                 import_field.custom, text
             )
+        elif kind == "boolean":
+            folded = text.strip().casefold()
+            if folded not in _TRUE and folded not in _FALSE:
+                raise ValidationError(_("“%(value)s” is not yes or no."), params={"value": text})
+            values[name] = folded in _TRUE
+        elif kind == "integer":
+            try:
+                number = Decimal(text.replace(",", "").strip())
+            except InvalidOperation:
+                number = None
+            if number is None or number != number.to_integral_value() or number < 0:
+                raise ValidationError(
+                    _("“%(value)s” is not a whole number."), params={"value": text}
+                )
+            values[name] = int(number)
+        elif kind == "family":
+            values[name] = self._family(text)
+        elif kind == "tax_class":
+            values[name] = self._tax_class(text)
+
+    def _family(self, text: str):
+        """A product family by its path (`Storage / Disk arrays`, `›` or `>` also work) or,
+        when the name is unique, by its name alone."""
+        from allyance.catalog.models import ProductFamily
+        from allyance.catalog.selectors.products import family_path
+
+        if not hasattr(self, "families"):
+            self.families = {}
+            by_name: dict[str, list] = {}
+            for family in ProductFamily.objects.select_related("parent"):
+                path = "/".join(name_key(node.name) for node in family_path(family))
+                self.families[path] = family
+                by_name.setdefault(name_key(family.name), []).append(family)
+            self.family_names = by_name
+        parts = [part for part in re.split(r"\s*[/›>»]\s*", text.strip()) if part]
+        found = self.families.get("/".join(name_key(part) for part in parts))
+        if found is None and len(parts) == 1:
+            same_name = self.family_names.get(name_key(parts[0]), [])
+            if len(same_name) > 1:
+                raise ValidationError(
+                    _(
+                        "Several families are called “%(value)s”; give the path, e.g. Parent / %(value)s."
+                    ),
+                    params={"value": text},
+                )
+            found = same_name[0] if same_name else None
+        if found is None:
+            raise ValidationError(
+                _("There is no product family “%(value)s”."), params={"value": text}
+            )
+        return found
+
+    def _tax_class(self, text: str):
+        from allyance.catalog.models import TaxClass
+
+        found = TaxClass.objects.filter(name__iexact=text.strip()).first()
+        if found is None:
+            raise ValidationError(_("There is no tax class “%(value)s”."), params={"value": text})
+        return found
 
     def _owner(self, text: str) -> User:
         key = text.strip().lower()
@@ -209,7 +268,11 @@ class ImportPass:
     def duplicate_keys(self, values: dict) -> list[tuple[str, str]]:
         """What makes two records the same: normalised e-mails and phones, and the name
         (a contact's with its company)."""
-        keys = []
+        keys = [
+            (name, str(values[name]).strip().casefold())
+            for name in self.target.key_fields
+            if str(values.get(name) or "").strip()
+        ]
         for name in self.target.email_fields:
             try:
                 if email := email_normalised(values.get(name, "")):
@@ -234,6 +297,9 @@ class ImportPass:
 
         Newest first, so a key shared by several records points at the most recent one.
         """
+        if self.target.key_fields:
+            self._load_existing_by_keys(rows)
+            return
         emails, phones, people, names = set(), set(), set(), set()
         for values in rows:
             for kind, key in self.duplicate_keys(values):
@@ -286,10 +352,28 @@ class ImportPass:
                 for key in self.duplicate_keys(record):
                     self.existing.setdefault(key, (record["pk"], label))
 
+    def _load_existing_by_keys(self, rows: list[dict]) -> None:
+        """Index the visible records whose key fields (a product's SKU) the rows repeat."""
+        visible = self.target.visible(self.user).order_by("-updated_at", "-pk")
+        for name in self.target.key_fields:
+            wanted = sorted(
+                {
+                    key
+                    for values in rows
+                    for kind, key in self.duplicate_keys(values)
+                    if kind == name
+                }
+            )
+            for chunk in _chunks(wanted):
+                condition = reduce(or_, (Q(**{f"{name}__iexact": key}) for key in chunk))
+                for record in visible.filter(condition):
+                    key = (name, str(getattr(record, name)).strip().casefold())
+                    self.existing.setdefault(key, (record.pk, str(record)))
+
     def find_existing(self, keys: list[tuple[str, str]]) -> tuple[int, str, str] | None:
-        """(id, label, what matched) of the visible record this row repeats; e-mail beats
-        phone beats name."""
-        for kind in ("email", "phone", "name"):
+        """(id, label, what matched) of the visible record this row repeats; a key field
+        beats e-mail, which beats phone, which beats name."""
+        for kind in (*self.target.key_fields, "email", "phone", "name"):
             for key in keys:
                 if key[0] == kind and key in self.existing:
                     return (*self.existing[key], kind)
@@ -359,7 +443,9 @@ class ImportPass:
             match = self.find_existing(keys)
             if match is not None:
                 pk, label, matched = match
-                what = {"email": _("e-mail"), "phone": _("phone"), "name": _("name")}[matched]
+                what = {"email": _("e-mail"), "phone": _("phone"), "name": _("name")}.get(matched)
+                if what is None:
+                    what = str(self.fields[matched].label) if matched in self.fields else matched
                 message = _("Same %(what)s as the existing record “%(record)s”.") % {
                     "what": what,
                     "record": label,

@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from allyance.catalog.models import Product
 from allyance.core.models import CustomField, User
 from allyance.core.normalise import name_key
 from allyance.customers.models import Account, Contact
@@ -44,7 +45,9 @@ class ImportField:
     name: str
     label: Any
     synonyms: tuple[str, ...] = ()
-    kind: str = "text"  # text, choice, country, owner, tags, account, full_name, custom
+    # text, choice, country, owner, tags, account, full_name, custom; for products also
+    # family (by name or path), tax_class (by name), integer and boolean.
+    kind: str = "text"
     custom: CustomField | None = None
     exported: bool = True
 
@@ -78,6 +81,11 @@ class Target:
     save: Callable[..., models.Model]
     phone_fields: tuple[str, ...]
     email_fields: tuple[str, ...]
+    # Fields whose value alone identifies a record (a product's SKU): duplicates match on
+    # them, case-insensitively, instead of on e-mails, phones and names.
+    key_fields: tuple[str, ...] = ()
+    # Who may import into this target, beyond `can_import` (the catalog: administrators).
+    may_import: Callable[[User], bool] | None = None
 
     def import_fields(self) -> list[ImportField]:
         """The built-in fields and one per custom field defined for the model."""
@@ -112,6 +120,22 @@ def _save_lead(record: Lead, *, by: User) -> Lead:
     from allyance.sales.services.leads import lead_save
 
     return lead_save(lead=record, by=by)
+
+
+def _save_product(record, *, by: User):
+    """Products go through the catalog's service; a refusal is a row error, not a crash."""
+    from django.core.exceptions import PermissionDenied
+
+    from allyance.catalog.services.products import product_save
+
+    try:
+        return product_save(product=record, by=by)
+    except PermissionDenied as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def _may_import_products(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_admin)
 
 
 def _field(name: str, label, synonyms: str = "", kind: str = "text", **extra) -> ImportField:
@@ -195,6 +219,18 @@ LEAD_FIELDS = (
     _field("owner", gettext_lazy("Owner"), _OWNER, "owner"),
     _field("tags", gettext_lazy("Tags"), _TAGS, "tags"),
 )
+PRODUCT_FIELDS = (
+    _field("sku", gettext_lazy("SKU"), "sku|item code|product code|part number|编码|编号|產品編號|产品编码|產品編碼|料号|料號|物料编码|物料編碼|货号|貨號"),
+    _field("name", gettext_lazy("Name"), "product|product name|名称|名稱|品名|产品名称|產品名稱|商品名称|商品名稱"),
+    _field("family", gettext_lazy("Family"), "product family|category|产品系列|產品系列|系列|类别|類別|分类|分類", "family"),
+    _field("kind", gettext_lazy("Kind"), "type|类型|類型|种类|種類", "choice"),
+    _field("unit", gettext_lazy("Unit"), "uom|unit of measure|单位|單位|计量单位|計量單位"),
+    _field("tax_class", gettext_lazy("Tax class"), "tax|tax rate|vat|税率|稅率|税类|稅類", "tax_class"),
+    _field("active", gettext_lazy("Active"), "enabled|启用|啟用|有效|在售", "boolean"),
+    _field("warranty_months", gettext_lazy("Warranty (months)"), "warranty|保修期|保固期|保修月数|保修月數|质保期|質保期", "integer"),
+    _field("description", gettext_lazy("Description"), "notes|remarks|描述|说明|說明|备注|備註|简介|簡介"),
+    _field("tags", gettext_lazy("Tags"), _TAGS, "tags"),
+)
 # fmt: on
 
 TARGETS: dict[str, Target] = {
@@ -233,6 +269,20 @@ TARGETS: dict[str, Target] = {
         save=_save_lead,
         phone_fields=("phone", "mobile"),
         email_fields=("email",),
+    ),
+    "products": Target(
+        key="products",
+        label=gettext_lazy("Products"),
+        model=Product,
+        fields=PRODUCT_FIELDS,
+        required=(("sku",), ("name",)),
+        selector="allyance.catalog.selectors.products.products_visible_to",
+        record_list="allyance.catalog.views.products.PRODUCT_LIST",
+        save=_save_product,
+        phone_fields=(),
+        email_fields=(),
+        key_fields=("sku",),
+        may_import=_may_import_products,
     ),
 }
 
