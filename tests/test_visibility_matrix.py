@@ -257,6 +257,37 @@ def _configuration_rule(user: User):
         message=marker(),
     )
 
+def _order(user: User):
+    """A confirmed order of the user's organisation with one free-text line."""
+    from tests.factories import OrderFactory, OrderLineFactory
+
+    account = AccountFactory(organisation=user.organisation, owner=user)
+    order = OrderFactory(
+        organisation=user.organisation, owner=user, account=account, customer_reference=marker()
+    )
+    OrderLineFactory(order=order, product=None, description=marker())
+    order.refresh_from_db()  # dates and amounts as the database gives them back
+    return order
+
+
+def _order_line(user: User):
+    line = _order(user).lines.get()
+    line.refresh_from_db()
+    return line
+
+
+def _shipment(user: User):
+    from allyance.orders.models import Shipment, ShipmentLine
+
+    order = _order(user)
+    shipment = Shipment.objects.create(
+        order=order, shipped_on="2026-11-02", carrier="SF", tracking_number=marker()
+    )
+    ShipmentLine.objects.create(shipment=shipment, order_line=order.lines.get(), quantity=1)
+    shipment.refresh_from_db()
+    return shipment
+
+
 @dataclass(frozen=True)
 class Row:
     """How to make a record that belongs to a partner user's organisation."""
@@ -411,6 +442,11 @@ ROWS: dict[str, Row] = {
     "invoice-overdue": Row(make=_overdue_invoice, shown_as=lambda i: i.number),  # a page
     "payments": Row(make=_payment, shown_as=lambda p: p.reference, change={"reference": "x"}),
     "reports/receivables-ageing": Row(make=_receivable_account, lookup_field="account"),
+    "orders": Row(
+        make=_order, shown_as=lambda o: o.customer_reference, change={"customer_reference": "x"}
+    ),
+    "order-lines": Row(make=_order_line, shown_as=lambda line: line.description),
+    "shipments": Row(make=_shipment, shown_as=lambda s: s.tracking_number, change={"carrier": "x"}),
 }
 
 # List pages by URL name, and the row each one lists. Every page whose name ends in
@@ -439,6 +475,7 @@ PAGES: dict[str, str] = {
     "orders:invoice-list": "invoices",
     "orders:invoice-overdue-list": "invoice-overdue",
     "orders:payment-list": "payments",
+    "orders:order-list": "orders",
 }
 
 

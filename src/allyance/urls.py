@@ -21,6 +21,7 @@ from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.core.api_notifications import NotificationViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
 from allyance.orders.api.billing import InvoiceViewSet, PaymentViewSet, ReceivablesAgeingViewSet
+from allyance.orders.api.fulfilment import OrderLineViewSet, OrderViewSet, ShipmentViewSet
 from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
@@ -76,6 +77,9 @@ router.register("payments", PaymentViewSet, basename="payment")
 router.register(
     "reports/receivables-ageing", ReceivablesAgeingViewSet, basename="report-receivables-ageing"
 )
+router.register("orders", OrderViewSet, basename="order")
+router.register("order-lines", OrderLineViewSet, basename="order-line")
+router.register("shipments", ShipmentViewSet, basename="shipment")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

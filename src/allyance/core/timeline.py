@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -105,8 +106,24 @@ def describe_changes(model: type[Model], entries: list[AuditEntry]) -> dict[int,
     return described
 
 
-def timeline_for(record: Model, *, activities: QuerySet, limit: int = 100) -> list[TimelineItem]:
-    """Merge the record's visible activities, its audit entries and its attachments."""
+# Entries other apps add to a record type's timeline (an account's orders, say):
+# `source(record, *, user, limit) -> list[TimelineItem]`, reading through the gate for `user`.
+_sources: dict[type[Model], list[Callable]] = {}
+
+
+def register_source(model: type[Model], source: Callable) -> None:
+    """Add `source`'s entries to every timeline of `model` (call it from `AppConfig.ready`)."""
+    if source not in _sources.setdefault(model, []):
+        _sources[model].append(source)
+
+
+def timeline_for(
+    record: Model, *, activities: QuerySet, limit: int = 100, user=None
+) -> list[TimelineItem]:
+    """Merge the record's visible activities, its audit entries and its attachments.
+
+    Registered sources add their entries as `user` (by default the request's user) may see them.
+    """
     content_type = ContentType.objects.get_for_model(record)
     entries = list(
         AuditEntry.objects.filter(
@@ -123,5 +140,12 @@ def timeline_for(record: Model, *, activities: QuerySet, limit: int = 100) -> li
         TimelineItem("attachment", f.uploaded_at, f)
         for f in files.select_related("uploaded_by")[:limit]
     ]
+    sources = _sources.get(type(record)._meta.concrete_model, ())
+    if sources:
+        from allyance.core.audit import current_actor
+
+        viewer = user if user is not None else current_actor()
+        for source in sources:
+            items += source(record, user=viewer, limit=limit)
     items.sort(key=lambda entry: entry.at, reverse=True)
     return items[:limit]

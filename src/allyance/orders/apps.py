@@ -9,8 +9,32 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part connects its search documents and signals in its own method.
+        self._ready_orders()
         self._ready_billing()
         pass
+
+    def _ready_orders(self) -> None:
+        from allyance.core import search, timeline
+        from allyance.customers.models import Account
+        from allyance.orders.models import Order
+        from allyance.orders.selectors.fulfilment import (
+            account_order_timeline,
+            order_search_document,
+            order_shipment_timeline,
+            orders_visible_to,
+        )
+
+        search.register(
+            Order,
+            document=order_search_document,
+            select_related=("account",),
+            follows={Account: "account"},
+            selector=orders_visible_to,
+            group="orders",
+        )
+        # An account's timeline shows its orders' history; an order's page its shipments.
+        timeline.register_source(Account, account_order_timeline)
+        timeline.register_source(Order, order_shipment_timeline)
 
     def _ready_billing(self) -> None:
         from allyance.core import search

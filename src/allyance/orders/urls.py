@@ -35,3 +35,27 @@ urlpatterns += [
         "receivables/export/", receivable_views.receivables_export, name="receivables-export"
     ),
 ]
+
+from allyance.orders.views import fulfilment as order_views  # noqa: E402
+
+urlpatterns += [
+    path("orders/", order_views.order_list, name="order-list"),
+    path("orders/export/", order_views.order_export, name="order-export"),
+    path("orders/new/", order_views.order_create, name="order-create"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order-detail"),
+    path("orders/<int:pk>/edit/", order_views.order_edit, name="order-edit"),
+    path("orders/<int:pk>/cancel/", order_views.order_cancel, name="order-cancel"),
+    path("orders/<int:pk>/action/", order_views.order_action, name="order-action"),
+    path("orders/<int:pk>/lines/", order_views.order_line_add, name="order-line-add"),
+    path(
+        "orders/<int:pk>/lines/<int:line_pk>/remove/",
+        order_views.order_line_remove,
+        name="order-line-remove",
+    ),
+    path("orders/<int:pk>/shipments/", order_views.shipment_record, name="shipment-record"),
+    path("orders/from-quote/<int:pk>/", order_views.order_from_quote, name="order-from-quote"),
+    path(
+        "shipments/<int:pk>/delivered/", order_views.shipment_deliver, name="shipment-deliver"
+    ),
+    path("shipments/<int:pk>/delete/", order_views.shipment_delete, name="shipment-delete"),
+]

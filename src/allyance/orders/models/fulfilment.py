@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.orders.models.common import LineItem, PricedDocument
@@ -74,6 +75,9 @@ class Order(PricedDocument):
             models.Index(fields=["status", "order_date"]),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("orders:order-detail", args=[self.pk])
+
 
 class OrderLine(LineItem):
     order = models.ForeignKey(
@@ -114,6 +118,9 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.shipped_on} {self.tracking_number}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:order-detail", args=[self.order_id]) + f"#shipment-{self.pk}"
 
 
 class ShipmentLine(models.Model):
