@@ -189,6 +189,34 @@ def _with_member(group, user: User):
     return group
 
 
+def _document_template(user: User):
+    from allyance.orders.models import DocumentTemplate
+
+    return DocumentTemplate.objects.create(
+        kind="quote",
+        language="en",
+        name=marker(),
+        body="<p>{{ record.number }}</p>",
+        is_default=False,
+    )
+
+
+def _generated_document(user: User):
+    """A PDF record of a quote of the user's organisation: visible exactly when the quote is."""
+    from allyance.orders.models import GeneratedDocument, Quote
+    from tests.factories import QuoteFactory
+
+    quote = QuoteFactory(organisation=user.organisation, owner=user)
+    return GeneratedDocument.objects.create(
+        kind="quote",
+        language="en",
+        content_type=ContentType.objects.get_for_model(Quote),
+        object_id=str(quote.pk),
+        created_by=user,
+        emailed_to=marker(),
+    )
+
+
 def _invoice(user: User, **fields):
     """An issued invoice of the user's organisation, for one of its accounts."""
     from tests.factories import InvoiceFactory
@@ -403,6 +431,12 @@ ROWS: dict[str, Row] = {
     ),
     "lead-assignments": Row(make=_lead_assignment, shown_as=lambda a: a.rule_name),
     "lead-queue": Row(make=_queued_lead, shown_as=lambda lead: lead.family_name),  # a page
+    # Company templates: staff read, administrators write, partners are refused.
+    "document-templates": Row(
+        make=_document_template, change={"name": "hijacked"}, partners_see_own=False
+    ),
+    # Generated PDFs follow their quote, order or invoice through the gate; read-only.
+    "documents": Row(make=_generated_document, shown_as=lambda d: d.emailed_to),
     # The catalog: central data every partner reads (active products and what concerns
     # them), only administrators change.
     "products": Row(
@@ -468,6 +502,7 @@ PAGES: dict[str, str] = {
     "sales:target-list": "targets",
     "sales:assignment-rule-list": "assignment-rules",
     "sales:lead-queue-list": "lead-queue",
+    "orders:document-template-list": "document-templates",
     "catalog:product-list": "products",
     "catalog:family-list": "product-families",
     "catalog:tax-class-list": "tax-classes",

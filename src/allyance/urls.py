@@ -21,6 +21,7 @@ from allyance.core.api_custom_fields import CustomFieldViewSet
 from allyance.core.api_notifications import NotificationViewSet
 from allyance.customers.api import AccountViewSet, ContactViewSet
 from allyance.orders.api.billing import InvoiceViewSet, PaymentViewSet, ReceivablesAgeingViewSet
+from allyance.orders.api.documents import DocumentTemplateViewSet, GeneratedDocumentViewSet
 from allyance.orders.api.fulfilment import OrderLineViewSet, OrderViewSet, ShipmentViewSet
 from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
@@ -80,6 +81,8 @@ router.register(
 router.register("orders", OrderViewSet, basename="order")
 router.register("order-lines", OrderLineViewSet, basename="order-line")
 router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("document-templates", DocumentTemplateViewSet, basename="document-template")
+router.register("documents", GeneratedDocumentViewSet, basename="document")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -59,3 +59,44 @@ urlpatterns += [
     ),
     path("shipments/<int:pk>/delete/", order_views.shipment_delete, name="shipment-delete"),
 ]
+
+from allyance.orders.views import documents as document_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "documents/templates/",
+        document_views.document_template_list,
+        name="document-template-list",
+    ),
+    path(
+        "documents/templates/new/",
+        document_views.document_template_create,
+        name="document-template-create",
+    ),
+    path(
+        "documents/templates/<int:pk>/",
+        document_views.document_template_edit,
+        name="document-template-edit",
+    ),
+    path(
+        "documents/templates/<int:pk>/preview/",
+        document_views.document_template_preview,
+        name="document-template-preview",
+    ),
+    path(
+        "documents/templates/<int:pk>/default/",
+        document_views.document_template_set_default,
+        name="document-template-set-default",
+    ),
+    path(
+        "documents/templates/<int:pk>/active/",
+        document_views.document_template_set_active,
+        name="document-template-set-active",
+    ),
+    path(
+        "documents/generate/<str:record_type>/<int:record_id>/",
+        document_views.document_generate,
+        name="document-generate",
+    ),
+    path("documents/<int:pk>/email/", document_views.document_email, name="document-email"),
+]

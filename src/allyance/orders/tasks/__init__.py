@@ -1,0 +1,1 @@
+"""Background jobs of the orders app, one module per part."""
