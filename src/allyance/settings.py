@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
         "SizeBandEnum": "allyance.customers.models.SizeBand",
         "SourceEnum": "allyance.customers.models.Source",
         "CountryEnum": "django_countries.countries",
+        "ProductKindEnum": "allyance.catalog.models.products.Product.Kind",
+        "ConfigurationRuleKindEnum": "allyance.catalog.models.products.ConfigurationRule.Kind",
     },
 }
 
