@@ -189,6 +189,22 @@ def _with_member(group, user: User):
     return group
 
 
+def _quote(user: User, **extra):
+    from tests.factories import QuoteFactory
+
+    quote = QuoteFactory(organisation=user.organisation, owner=user, title=marker(), **extra)
+    quote.refresh_from_db()  # amounts as the database keeps them, for the snapshot
+    return quote
+
+
+def _quote_line(user: User):
+    from tests.factories import QuoteLineFactory
+
+    line = QuoteLineFactory(quote=_quote(user), product=None, description=marker())
+    line.refresh_from_db()
+    return line
+
+
 def _document_template(user: User):
     from allyance.orders.models import DocumentTemplate
 
@@ -481,6 +497,16 @@ ROWS: dict[str, Row] = {
     ),
     "order-lines": Row(make=_order_line, shown_as=lambda line: line.description),
     "shipments": Row(make=_shipment, shown_as=lambda s: s.tracking_number, change={"carrier": "x"}),
+    "quotes": Row(make=_quote, shown_as=lambda q: q.title, change={"title": "hijacked"}),
+    "quote-lines": Row(
+        make=_quote_line, shown_as=lambda line: line.description, change={"quantity": "5"}
+    ),
+    # Quotes waiting for a sales manager's approval: partners approve none.
+    "quote-approvals": Row(
+        make=lambda u: _quote(u, status="pending_approval"),
+        shown_as=lambda q: q.title,
+        partners_see_own=False,
+    ),
 }
 
 # List pages by URL name, and the row each one lists. Every page whose name ends in
@@ -511,6 +537,8 @@ PAGES: dict[str, str] = {
     "orders:invoice-overdue-list": "invoice-overdue",
     "orders:payment-list": "payments",
     "orders:order-list": "orders",
+    "orders:quote-list": "quotes",
+    "orders:quote-approval-list": "quote-approvals",
 }
 
 

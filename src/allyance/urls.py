@@ -23,6 +23,7 @@ from allyance.customers.api import AccountViewSet, ContactViewSet
 from allyance.orders.api.billing import InvoiceViewSet, PaymentViewSet, ReceivablesAgeingViewSet
 from allyance.orders.api.documents import DocumentTemplateViewSet, GeneratedDocumentViewSet
 from allyance.orders.api.fulfilment import OrderLineViewSet, OrderViewSet, ShipmentViewSet
+from allyance.orders.api.quotes import QuoteLineViewSet, QuoteViewSet
 from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
@@ -68,6 +69,8 @@ router.register("reports/win-rate", WinRateViewSet, basename="report-win-rate")
 router.register("assignment-rules", AssignmentRuleViewSet, basename="assignment-rule")
 router.register("lead-routing", LeadRoutingViewSet, basename="lead-routing")
 router.register("lead-assignments", LeadAssignmentViewSet, basename="lead-assignment")
+router.register("quotes", QuoteViewSet, basename="quote")
+router.register("quote-lines", QuoteLineViewSet, basename="quote-line")
 router.register("products", ProductViewSet, basename="product")
 router.register("product-families", ProductFamilyViewSet, basename="product-family")
 router.register("tax-classes", TaxClassViewSet, basename="tax-class")

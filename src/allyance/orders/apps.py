@@ -10,6 +10,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         # Each part connects its search documents and signals in its own method.
         self._ready_orders()
+        self._ready_quotes()
         self._ready_billing()
         pass
 
@@ -35,6 +36,21 @@ class OrdersConfig(AppConfig):
         # An account's timeline shows its orders' history; an order's page its shipments.
         timeline.register_source(Account, account_order_timeline)
         timeline.register_source(Order, order_shipment_timeline)
+
+    def _ready_quotes(self) -> None:
+        from allyance.core import search
+        from allyance.customers.models import Account
+        from allyance.orders.models import Quote
+        from allyance.orders.selectors.quotes import quote_search_document, quotes_visible_to
+
+        search.register(
+            Quote,
+            document=quote_search_document,
+            select_related=("account",),
+            follows={Account: "account"},
+            selector=quotes_visible_to,
+            group="quotes",
+        )
 
     def _ready_billing(self) -> None:
         from allyance.core import search

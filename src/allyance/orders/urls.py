@@ -100,3 +100,28 @@ urlpatterns += [
     ),
     path("documents/<int:pk>/email/", document_views.document_email, name="document-email"),
 ]
+
+from allyance.orders.views import quotes as quote_views  # noqa: E402
+from allyance.orders.views import settings as settings_views  # noqa: E402
+
+urlpatterns += [
+    path("quotes/", quote_views.quote_list, name="quote-list"),
+    path("quotes/approvals/", quote_views.quote_approval_list, name="quote-approval-list"),
+    path("quotes/export/", quote_views.quote_export, name="quote-export"),
+    path("quotes/new/", quote_views.quote_create, name="quote-create"),
+    path("quotes/<int:pk>/", quote_views.quote_detail, name="quote-detail"),
+    path("quotes/<int:pk>/edit/", quote_views.quote_edit, name="quote-edit"),
+    path("quotes/<int:pk>/action/", quote_views.quote_action, name="quote-action"),
+    path("quotes/<int:pk>/lines/new/", quote_views.quote_line_add, name="quote-line-add"),
+    path(
+        "quotes/<int:pk>/lines/<int:line_pk>/edit/",
+        quote_views.quote_line_edit,
+        name="quote-line-edit",
+    ),
+    path(
+        "quotes/<int:pk>/lines/<int:line_pk>/remove/",
+        quote_views.quote_line_remove,
+        name="quote-line-remove",
+    ),
+    path("settings/quotes-and-invoices/", settings_views.order_settings, name="settings"),
+]

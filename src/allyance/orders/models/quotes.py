@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.orders.models.common import LineItem, PricedDocument
@@ -88,6 +89,14 @@ class Quote(PricedDocument):
         if self.revision > 1:
             return f"{self.number} r{self.revision}"
         return self.number or str(self.pk)
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:quote-detail", args=[self.pk])
+
+    @property
+    def net_total(self):
+        """What the customer pays before tax: the subtotal less every discount."""
+        return self.subtotal - self.discount_total
 
 
 class QuoteLine(LineItem):
