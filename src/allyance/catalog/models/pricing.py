@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.catalog.models.products import Product
@@ -80,6 +81,9 @@ class PriceList(BusinessModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.currency})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:price-list-detail", args=[self.pk])
 
     @classmethod
     def shared_with(cls, user) -> Q:

@@ -24,6 +24,7 @@ from allyance.catalog.models import (
     PriceListItem,
     Product,
 )
+from allyance.core.money import round_money
 
 UNIT_PRICE_PLACES = Decimal("0.0001")
 HUNDRED = Decimal("100")
@@ -52,6 +53,19 @@ class ConfiguredLine:
     adjustments: list[Adjustment] = field(default_factory=list)
     configuration: dict = field(default_factory=dict)  # {"options": [value ids], ...}
     option_values: list[OptionValue] = field(default_factory=list)  # chosen, in display order
+
+    @property
+    def line_total(self) -> Decimal:
+        """Quantity × unit price, rounded to the currency (as a document line before discounts)."""
+        return round_money(self.quantity * self.unit_price, self.currency)
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return round_money(self.line_total * self.tax_rate / HUNDRED, self.currency)
+
+    @property
+    def total(self) -> Decimal:
+        return self.line_total + self.tax_amount
 
 
 def plain_number(value: Decimal) -> str:
