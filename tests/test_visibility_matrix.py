@@ -233,6 +233,27 @@ def _generated_document(user: User):
     )
 
 
+def _assigned_price_list(user: User):
+    """An active price list the company assigned to the user's organisation."""
+    from tests.factories import PriceListFactory
+
+    price_list = PriceListFactory(name=marker())
+    price_list.partners.add(user.organisation)
+    price_list.refresh_from_db()  # the discount as the database gives it back
+    return price_list
+
+
+def _assigned_price(user: User):
+    """A price of an active product on a list assigned to the user's organisation."""
+    from tests.factories import PriceListItemFactory, ProductFactory
+
+    item = PriceListItemFactory(
+        price_list=_assigned_price_list(user), product=ProductFactory(name=marker())
+    )
+    item.refresh_from_db()  # the price as the database gives it back
+    return item
+
+
 def _invoice(user: User, **fields):
     """An issued invoice of the user's organisation, for one of its accounts."""
     from tests.factories import InvoiceFactory
@@ -447,6 +468,15 @@ ROWS: dict[str, Row] = {
     ),
     "lead-assignments": Row(make=_lead_assignment, shown_as=lambda a: a.rule_name),
     "lead-queue": Row(make=_queued_lead, shown_as=lambda lead: lead.family_name),  # a page
+    # Price lists: central; a partner reads the lists assigned to it and changes none.
+    "price-lists": Row(
+        make=_assigned_price_list, shown_as=lambda p: p.name, change={"name": "x"}, central=True
+    ),
+    "price-list-items": Row(
+        make=_assigned_price, shown_as=lambda i: i.product.name, change={"price": "1"}, central=True
+    ),
+    # POST-only: prices a configuration on a list the user may read; nothing to list.
+    "configurator": Row(make=_assigned_price_list, partners_see_own=False),
     # Company templates: staff read, administrators write, partners are refused.
     "document-templates": Row(
         make=_document_template, change={"name": "hijacked"}, partners_see_own=False
@@ -528,6 +558,7 @@ PAGES: dict[str, str] = {
     "sales:target-list": "targets",
     "sales:assignment-rule-list": "assignment-rules",
     "sales:lead-queue-list": "lead-queue",
+    "catalog:price-list-list": "price-lists",
     "orders:document-template-list": "document-templates",
     "catalog:product-list": "products",
     "catalog:family-list": "product-families",

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from allyance.activities.api import ActivityViewSet
+from allyance.catalog.api.configurator import ConfiguratorViewSet
+from allyance.catalog.api.pricing import PriceListItemViewSet, PriceListViewSet
 from allyance.catalog.api.products import (
     ConfigurationRuleViewSet,
     ProductFamilyViewSet,
@@ -69,6 +71,9 @@ router.register("reports/win-rate", WinRateViewSet, basename="report-win-rate")
 router.register("assignment-rules", AssignmentRuleViewSet, basename="assignment-rule")
 router.register("lead-routing", LeadRoutingViewSet, basename="lead-routing")
 router.register("lead-assignments", LeadAssignmentViewSet, basename="lead-assignment")
+router.register("price-lists", PriceListViewSet, basename="price-list")
+router.register("price-list-items", PriceListItemViewSet, basename="price-list-item")
+router.register("configurator", ConfiguratorViewSet, basename="configurator")
 router.register("quotes", QuoteViewSet, basename="quote")
 router.register("quote-lines", QuoteLineViewSet, basename="quote-line")
 router.register("products", ProductViewSet, basename="product")

@@ -69,3 +69,48 @@ urlpatterns += [
     path("catalog/rules/<int:pk>/", rule_views.rule_edit, name="rule-edit"),
     path("catalog/rules/<int:pk>/delete/", rule_views.rule_delete, name="rule-delete"),
 ]
+
+from allyance.catalog.views import configurator as configurator_views  # noqa: E402
+from allyance.catalog.views import pricing as pricing_views  # noqa: E402
+
+urlpatterns += [
+    path("catalog/price-lists/", pricing_views.price_list_list, name="price-list-list"),
+    path("catalog/price-lists/new/", pricing_views.price_list_create, name="price-list-create"),
+    path(
+        "catalog/price-lists/<int:pk>/", pricing_views.price_list_detail, name="price-list-detail"
+    ),
+    path(
+        "catalog/price-lists/<int:pk>/edit/", pricing_views.price_list_edit, name="price-list-edit"
+    ),
+    path(
+        "catalog/price-lists/<int:pk>/delete/",
+        pricing_views.price_list_delete,
+        name="price-list-delete",
+    ),
+    path(
+        "catalog/price-lists/<int:pk>/prices/new/",
+        pricing_views.price_list_item_add,
+        name="price-list-item-add",
+    ),
+    path(
+        "catalog/price-lists/<int:pk>/prices/<int:item_pk>/",
+        pricing_views.price_list_item_edit,
+        name="price-list-item-edit",
+    ),
+    path(
+        "catalog/price-lists/<int:pk>/prices/<int:item_pk>/delete/",
+        pricing_views.price_list_item_delete,
+        name="price-list-item-delete",
+    ),
+    path(
+        "catalog/price-lists/<int:pk>/import/",
+        pricing_views.price_list_import,
+        name="price-list-import",
+    ),
+    path(
+        "catalog/price-lists/<int:pk>/export/",
+        pricing_views.price_list_export,
+        name="price-list-export",
+    ),
+    path("catalog/configure/", configurator_views.configurator, name="configurator"),
+]
