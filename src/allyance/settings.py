@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS = {
         "SizeBandEnum": "allyance.customers.models.SizeBand",
         "SourceEnum": "allyance.customers.models.Source",
         "CountryEnum": "django_countries.countries",
+        "DocumentKindEnum": "allyance.orders.models.documents.DocumentKind",
         "ProductKindEnum": "allyance.catalog.models.products.Product.Kind",
         "ConfigurationRuleKindEnum": "allyance.catalog.models.products.ConfigurationRule.Kind",
     },
