@@ -26,7 +26,7 @@ def _drf_error(exc: DjangoValidationError) -> DRFValidationError:
     return DRFValidationError({"non_field_errors": exc.messages})
 
 
-class AdjustmentSerializer(serializers.Serializer):
+class QuoteLineAdjustmentSerializer(serializers.Serializer):
     label = serializers.CharField()
     amount = serializers.DecimalField(max_digits=18, decimal_places=4)
 
@@ -41,7 +41,7 @@ class QuoteLineSerializer(serializers.ModelSerializer):
         write_only=True,
         help_text="Ids of the product's option values chosen for this line.",
     )
-    adjustments = AdjustmentSerializer(many=True, read_only=True)
+    adjustments = QuoteLineAdjustmentSerializer(many=True, read_only=True)
     version = serializers.IntegerField(
         required=False,
         write_only=True,
@@ -105,7 +105,7 @@ class QuoteLineSerializer(serializers.ModelSerializer):
 
 
 class QuoteReadLineSerializer(serializers.ModelSerializer):
-    adjustments = AdjustmentSerializer(many=True, read_only=True)
+    adjustments = QuoteLineAdjustmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = QuoteLine
