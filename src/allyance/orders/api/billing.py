@@ -213,7 +213,7 @@ class InvoiceViewSet(GatedModelViewSet):
         return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data)
 
 
-class AllocationSerializer(serializers.Serializer):
+class PaymentAllocationWriteSerializer(serializers.Serializer):
     invoice = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     amount = Money(min_value=0)
 
@@ -228,7 +228,7 @@ class PaymentAllocationReadSerializer(serializers.ModelSerializer):
 
 
 class PaymentSerializer(BusinessRecordSerializer):
-    allocations = AllocationSerializer(many=True, required=False, write_only=True)
+    allocations = PaymentAllocationWriteSerializer(many=True, required=False, write_only=True)
     allocated = PaymentAllocationReadSerializer(many=True, read_only=True, source="allocations")
     unallocated = serializers.SerializerMethodField()
 
@@ -271,7 +271,7 @@ def _allocation_dict(rows) -> dict[int, object]:
 
 
 class PaymentAllocateSerializer(serializers.Serializer):
-    allocations = AllocationSerializer(many=True)
+    allocations = PaymentAllocationWriteSerializer(many=True)
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
