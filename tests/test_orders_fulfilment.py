@@ -568,3 +568,50 @@ def test_api_partner_sees_only_its_organisations_orders_and_shipments(
     assert response.status_code == 400 and "order" in response.json()
     cancel = client.post(f"/api/v1/orders/{theirs.pk}/cancel/", {"reason": "x"}, format="json")
     assert cancel.status_code == 404
+
+
+def test_the_account_page_timeline_shows_the_orders_history(client, rep):
+    order = order_with_lines(rep, "1")
+    ship(order, rep, ["1"], tracking_number="YT777")
+    client.force_login(rep)
+    page = client.get(order.account.get_absolute_url()).content.decode()
+    assert f"Order {order.number} created" in page
+    assert f"Order {order.number}: Shipped" in page
+    assert "YT777" in page
+
+
+def test_the_order_page_offers_only_the_actions_its_status_allows(client, rep):
+    client.force_login(rep)
+    order = order_with_lines(rep, "1")
+    url = reverse("orders:order-detail", args=[order.pk])
+    page = client.get(url).content.decode()
+    assert 'data-testid="order-cancel"' in page and 'data-testid="order-close"' not in page
+    assert client.get(reverse("orders:order-edit", args=[order.pk])).status_code == 200
+    ship(order, rep, ["1"])
+    page = client.get(url).content.decode()
+    assert 'data-testid="order-mark-delivered"' in page
+    assert 'data-testid="order-cancel"' not in page
+    response = client.post(reverse("orders:order-action", args=[order.pk]), {"action": "deliver"})
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert 'data-status="delivered"' in page and 'data-testid="order-close"' in page
+    client.post(reverse("orders:order-action", args=[order.pk]), {"action": "close"})
+    page = client.get(url).content.decode()
+    assert 'data-status="closed"' in page
+    assert 'data-testid="order-record-shipment"' not in page
+    assert 'data-testid="order-edit"' not in page
+    cancelled = order_with_lines(rep, "1")
+    client.post(reverse("orders:order-cancel", args=[cancelled.pk]), {"reason": "Duplicate"})
+    page = client.get(reverse("orders:order-detail", args=[cancelled.pk])).content.decode()
+    assert 'data-status="cancelled"' in page and "Duplicate" in page
+
+
+def test_the_opportunity_page_lists_its_orders(client, rep):
+    from tests.factories import OpportunityFactory
+
+    deal = OpportunityFactory(owner=rep, organisation=rep.organisation)
+    quote = accepted_quote(rep, opportunity=deal, account=deal.account)
+    order = order_from_quote(quote, by=rep)
+    client.force_login(rep)
+    page = client.get(deal.get_absolute_url()).content.decode()
+    assert 'data-testid="opportunity-orders"' in page and order.number in page

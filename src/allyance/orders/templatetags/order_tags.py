@@ -56,6 +56,14 @@ def account_orders(context, account, limit: int = 5) -> dict:
     }
 
 
+@register.inclusion_tag("orders/order_opportunity_panel.html", takes_context=True)
+def opportunity_orders(context, opportunity, limit: int = 5) -> dict:
+    """The deal's orders the user may see, with their status."""
+    user = context["request"].user
+    orders = orders_visible_to(user).filter(opportunity=opportunity)
+    return {"orders": list(orders.order_by("-order_date", "-id")[:limit])}
+
+
 @register.inclusion_tag("orders/order_quote_actions.html", takes_context=True)
 def quote_order_actions(context, quote) -> dict:
     """On an accepted quote: the order made from it, or the button that makes one."""
