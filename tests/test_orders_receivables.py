@@ -186,6 +186,10 @@ def test_receivables_page_and_exports(client, admin_user):
     assert response.status_code == 200
     assert f'data-testid="receivables-row-{account.pk}-CNY"' in html
     assert "华南贸易" in html and "345.50" in html
+    assert 'data-testid="receivables-chart"' in html
+    assert response.context["chart"]["series"] == [
+        {"name": "CNY", "data": ["45.50", "0.00", "0.00", "300.00", "0.00"]}
+    ]
     assert client.get(url, {"as_of": "yesterday-ish"}).status_code == 400
     export = reverse("orders:receivables-export")
     response = client.get(export, {"as_of": AS_OF.isoformat(), "format": "csv"})

@@ -54,13 +54,33 @@ def _ageing(request: HttpRequest) -> tuple[AgeingQueryForm, Ageing | None]:
     return form, ageing
 
 
+def ageing_chart(ageing: Ageing) -> dict:
+    """The totals per bucket, one series per currency (bars side by side, never summed)."""
+    return {
+        "kind": "bar",
+        "x": [str(label) for _key, label in ageing.buckets],
+        "series": [
+            {
+                "name": total.currency,
+                "data": [str(total.amounts[key]) for key, _l in ageing.buckets],
+            }
+            for total in ageing.totals
+        ],
+    }
+
+
 @login_required
 def receivables(request: HttpRequest) -> HttpResponse:
     form, ageing = _ageing(request)
     return render(
         request,
         "orders/receivables.html",
-        {"form": form, "ageing": ageing, "query_string": request.GET.urlencode()},
+        {
+            "form": form,
+            "ageing": ageing,
+            "chart": ageing_chart(ageing) if ageing is not None else None,
+            "query_string": request.GET.urlencode(),
+        },
         status=200 if ageing is not None else 400,
     )
 
