@@ -123,6 +123,11 @@ class Product(BusinessModel):
     def get_absolute_url(self) -> str:
         return reverse("catalog:product-detail", args=[self.pk])
 
+    @property
+    def active_display(self) -> str:
+        """“Active” or “Inactive”, for lists that show the state as words."""
+        return str(_("Active") if self.active else _("Inactive"))
+
     @classmethod
     def shared_with(cls, user) -> Q:
         """Partners and portal customers see the active products."""

@@ -58,7 +58,7 @@ PRODUCT_LIST = RecordList(
         Column("kind", gettext_lazy("Kind"), sort="kind"),
         Column("unit", gettext_lazy("Unit")),
         Column("tax_class__name", gettext_lazy("Tax class")),
-        Column("active", gettext_lazy("Active"), sort="active"),
+        Column("active_display", gettext_lazy("Status"), sort="active"),
         Column("updated_at", gettext_lazy("Updated"), sort="updated_at"),
     ],
     default_ordering="name",
