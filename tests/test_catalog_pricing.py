@@ -588,3 +588,38 @@ def test_configurator_page_offers_partners_only_their_lists(client, partner_a_us
     assert response.status_code == 200
     assert response.context["line"] is None
     assert "Standard" not in response.content.decode()
+
+
+def test_admin_pages_render_with_the_actions(client, admin_user, partner_a):
+    price_list = PriceListFactory(name="Admin view")
+    price_list.partners.add(partner_a)
+    PriceListItemFactory(price_list=price_list)
+    client.force_login(admin_user)
+    detail = client.get(price_list.get_absolute_url()).content.decode()
+    assert reverse("catalog:price-list-edit", args=[price_list.pk]) in detail
+    assert reverse("catalog:price-list-import", args=[price_list.pk]) in detail
+    assert "Partner A" in detail
+    assert client.get(reverse("catalog:price-list-edit", args=[price_list.pk])).status_code == 200
+    assert (
+        client.get(reverse("catalog:price-list-item-add", args=[price_list.pk])).status_code == 200
+    )
+    assert client.get(reverse("catalog:configurator")).status_code == 200
+    response = client.post(reverse("catalog:price-list-delete", args=[price_list.pk]))
+    assert response.status_code == 302 and not PriceList.objects.filter(pk=price_list.pk).exists()
+
+
+def test_assigning_partners_takes_partner_organisations_only(admin_user, partner_a, rep):
+    from allyance.catalog.services.pricing import price_list_assign
+    from allyance.core.models import Organisation
+
+    price_list = PriceListFactory()
+    account = AccountFactory()
+    price_list_assign(
+        price_list=price_list, by=admin_user, partners=[partner_a], accounts=[account]
+    )
+    assert list(price_list.partners.all()) == [partner_a]
+    assert list(price_list.accounts.all()) == [account]
+    with pytest.raises(ValidationError):
+        price_list_assign(price_list=price_list, by=admin_user, partners=[Organisation.company()])
+    with pytest.raises(PermissionDenied):
+        price_list_assign(price_list=price_list, by=rep, partners=[])
