@@ -791,3 +791,58 @@ def test_a_contact_of_another_account_is_refused(catalog, rep):
     with pytest.raises(ValidationError) as refused:
         new_quote(rep, contact=ContactFactory())
     assert "contact" in refused.value.message_dict
+
+
+def test_products_that_exclude_each_other_cannot_be_sent_together(catalog, rep):
+    ConfigurationRule.objects.create(
+        kind=ConfigurationRule.Kind.EXCLUDES,
+        if_product=catalog["array"],
+        then_product=catalog["cable"],
+        message="The array ships with its own cables.",
+    )
+    quote = new_quote(rep)
+    services.quote_line_add(
+        quote=quote,
+        by=rep,
+        quantity=Decimal("1"),
+        product=catalog["array"],
+        option_value_ids=[catalog["4tb"].pk],
+    )
+    services.quote_line_add(quote=quote, by=rep, quantity=Decimal("1"), product=catalog["cable"])
+    with pytest.raises(ValidationError) as refused:
+        services.quote_mark_sent(fresh(quote), by=rep)
+    assert "The array ships with its own cables." in " ".join(refused.value.messages)
+    assert fresh(quote).status == Status.DRAFT
+
+
+def test_changing_a_line_on_its_page(catalog, client, rep):
+    quote = new_quote(rep)
+    line = free_line(quote, rep, price="10.00", tax="0")
+    client.force_login(rep)
+    url = reverse("orders:quote-line-edit", args=[quote.pk, line.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"quantity": "3", "discount_percent": "101"})
+    assert response.status_code == 400
+    assert 'data-field-error="discount_percent"' in response.content.decode()
+    response = client.post(
+        url, {"quantity": "3", "discount_percent": "10", "version": fresh(quote).version}
+    )
+    assert response.status_code == 302
+    assert fresh(quote).total == Decimal("27.00")
+
+
+def test_a_manager_outside_the_reps_scope_declines_from_the_approvals_page(
+    catalog, order_settings, client
+):
+    rep = UserFactory()
+    manager = UserFactory(role=Role.SALES_MANAGER)  # no team: outside the rep's scope
+    quote = pending_quote(rep)
+    client.force_login(manager)
+    assert quote.number in client.get(reverse("orders:quote-approval-list")).content.decode()
+    response = client.post(
+        reverse("orders:quote-action", args=[quote.pk]),
+        {"action": "decline_approval", "comment": "No"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("orders:quote-approval-list")
+    assert fresh(quote).status == Status.DRAFT

@@ -93,6 +93,10 @@ class Quote(PricedDocument):
     def get_absolute_url(self) -> str:
         return reverse("orders:quote-detail", args=[self.pk])
 
+    def files_locked(self) -> bool:
+        """A superseded revision is kept as it was, files included."""
+        return self.status == self.Status.SUPERSEDED
+
     @property
     def net_total(self):
         """What the customer pays before tax: the subtotal less every discount."""

@@ -547,12 +547,13 @@ def _notify(recipient: User, quote: Quote, kind: str, text: Callable[[], str]) -
         )
 
 
-def quote_request_approval(*, quote: Quote, by: User, expected_version: int | None = None) -> Quote:
+def quote_request_approval(quote: Quote, *, by: User, expected_version: int | None = None) -> Quote:
     """Ask for approval of a discount above the threshold; the approvers are notified."""
 
     def check(current: Quote) -> None:
         if not current.lines.exists():
             raise ValidationError(_("Add at least one line before asking for approval."))
+        _check_products_together(current)
         if not needs_approval(current):
             raise ValidationError(
                 _("No discount is above %(percent)s %%: this quote needs no approval.")
@@ -602,7 +603,7 @@ def _notify_owner(current: Quote, by: User, kind: str, text: Callable[[], str]) 
 
 
 def quote_approve(
-    *, quote: Quote, by: User, comment: str = "", expected_version: int | None = None
+    quote: Quote, *, by: User, comment: str = "", expected_version: int | None = None
 ) -> Quote:
     """Approve the discount of a pending quote; the owner is notified."""
     comment = (comment or "").strip()
@@ -627,7 +628,7 @@ def quote_approve(
 
 
 def quote_decline_approval(
-    *, quote: Quote, by: User, comment: str = "", expected_version: int | None = None
+    quote: Quote, *, by: User, comment: str = "", expected_version: int | None = None
 ) -> Quote:
     """Decline a pending quote's discount: it is a draft again, with the comment saying why."""
     comment = (comment or "").strip()
@@ -665,6 +666,14 @@ def quote_decline_approval(
     return current
 
 
+def _check_products_together(current: Quote) -> None:
+    """The catalog's rules between products (requires, excludes) across the quote's lines."""
+    from allyance.catalog.services.configurator import check_products_together
+
+    products = [line.product for line in current.lines.select_related("product") if line.product]
+    check_products_together(products)
+
+
 def _check_valid_today(current: Quote) -> None:
     if current.valid_until is not None and current.valid_until < timezone.localdate():
         raise ValidationError(
@@ -677,7 +686,7 @@ def _check_valid_today(current: Quote) -> None:
         )
 
 
-def quote_mark_sent(*, quote: Quote, by: User | None, expected_version: int | None = None) -> Quote:
+def quote_mark_sent(quote: Quote, *, by: User | None, expected_version: int | None = None) -> Quote:
     """Record that the quote went to the customer (the documents part calls this after mailing).
 
     Refused when it has no lines, is past its validity, or needs an approval it lacks.
@@ -687,6 +696,7 @@ def quote_mark_sent(*, quote: Quote, by: User | None, expected_version: int | No
         if not current.lines.exists():
             raise ValidationError(_("A quote without lines cannot be sent."))
         _check_valid_today(current)
+        _check_products_together(current)
         if current.status == Status.DRAFT and needs_approval(current):
             raise ValidationError(
                 _(
@@ -714,8 +724,8 @@ def _won_stage(opportunity):
 
 
 def quote_accept(
-    *,
     quote: Quote,
+    *,
     by: User | None,
     mark_won: bool = False,
     expected_version: int | None = None,
@@ -774,7 +784,7 @@ def quote_accept(
 
 
 def quote_reject(
-    *, quote: Quote, by: User | None, reason: str = "", expected_version: int | None = None
+    quote: Quote, *, by: User | None, reason: str = "", expected_version: int | None = None
 ) -> Quote:
     """The customer declined the quote; the reason is kept."""
     reason = (reason or "").strip()
@@ -797,7 +807,7 @@ def quote_reject(
     )
 
 
-def quote_revise(*, quote: Quote, by: User | None, expected_version: int | None = None) -> Quote:
+def quote_revise(quote: Quote, *, by: User | None, expected_version: int | None = None) -> Quote:
     """A new draft revision with the same number and copied lines; the old one is superseded."""
     settings_row = OrderSettings.current()
     with transaction.atomic():

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from allyance.core.exceptions import ConflictError
 from allyance.core.forms import form_errors_from
 from allyance.core.listing import Column, RecordList
 from allyance.core.timeline import timeline_for
-from allyance.core.visibility import get_visible_or_404, visible_to
+from allyance.core.visibility import visible_to
 from allyance.customers.models import Account, Contact
 from allyance.orders.filters.quotes import QuoteFilter
 from allyance.orders.forms.quotes import (
@@ -216,7 +216,9 @@ def _detail(request: HttpRequest, quote: Quote, *, action_form=None, status=200)
 
 
 def _get(request: HttpRequest, pk: int) -> Quote:
-    return get_visible_or_404(request.user, quotes_visible_to(request.user), pk=pk)
+    # The selector is the gate plus the quotes waiting for this user's approval; gating it
+    # again would hide those from an approver outside the owner's scope.
+    return get_object_or_404(quotes_visible_to(request.user), pk=pk)
 
 
 @login_required
@@ -271,6 +273,9 @@ def quote_action(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc) or _("You may not do this."))
         else:
             messages.success(request, str(SUCCESS[name]))
+            if not quotes_visible_to(request.user).filter(pk=result.pk).exists():
+                # An approver outside the owner's scope who declined no longer sees the quote.
+                return redirect("orders:quote-approval-list")
             return redirect(result.get_absolute_url())
     quote.refresh_from_db()
     return _detail(request, quote, action_form=form, status=400)
