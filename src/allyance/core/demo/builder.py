@@ -648,6 +648,9 @@ class DemoBuilder:
         self.backdate()
         with audit.acting_as(admin):
             self.build_portal_user()
+        from allyance.core.demo.orders import OrdersDemo
         from allyance.core.demo.sales import SalesDemo
 
-        SalesDemo(self, admin).build()
+        sales = SalesDemo(self, admin)
+        sales.build()
+        OrdersDemo(self, admin, [deal for deal, _path in sales.history]).build()
