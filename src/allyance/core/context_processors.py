@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass
@@ -71,12 +72,43 @@ def navigation(request) -> dict:
             else []
         ),
     ]
+    catalog_pages = (
+        [
+            NavItem(_("Products"), reverse("catalog:product-list"), "package"),
+            NavItem(_("Price lists"), reverse("catalog:price-list-list"), "tags"),
+            NavItem(_("Configurator"), reverse("catalog:configurator"), "adjustments"),
+        ]
+        if staff_or_partner
+        else []
+    )
+    order_pages = (
+        [
+            NavItem(_("Quotes"), reverse("orders:quote-list"), "file-dollar"),
+            *(
+                [NavItem(_("Approvals"), reverse("orders:quote-approval-list"), "rosette")]
+                if user.is_admin or user.role == "sales_manager"
+                else []
+            ),
+            NavItem(_("Orders"), reverse("orders:order-list"), "truck-delivery"),
+            NavItem(_("Invoices"), reverse("orders:invoice-list"), "file-invoice"),
+            NavItem(_("Payments received"), reverse("orders:payment-list"), "cash"),
+            NavItem(_("Receivables"), reverse("orders:receivables"), "report-money"),
+        ]
+        if staff_or_partner
+        else []
+    )
     items = [
         NavItem(_("Home"), reverse("home"), "home"),
         NavItem(_("Accounts"), reverse("customers:account-list"), "building"),
         NavItem(_("Contacts"), reverse("customers:contact-list"), "users"),
         _group(_("Activities"), "calendar-event", time_pages),
         _group(_("Sales"), "trending-up", sales_pages),
+        _group(_("Catalog"), "package", catalog_pages),
+        _group(
+            pgettext_lazy("menu of quotes, sales orders and invoices", "Orders"),
+            "truck-delivery",
+            order_pages,
+        ),
     ]
     if user.is_admin:
         items.append(NavItem(_("Administration"), reverse("core:admin-home"), "settings"))
