@@ -21,6 +21,7 @@ from allyance.orders.models import Invoice, Order, OrderSettings, Payment, Payme
 from allyance.orders.selectors.billing import account_balances, overdue_invoices
 from allyance.orders.services.invoices import (
     invoice_cancel,
+    invoice_create,
     invoice_from_order,
     remaining_quantities,
 )
@@ -798,3 +799,97 @@ def test_api_partner_sees_only_its_own_invoices_and_payments(api, partner_a_user
         format="json",
     )
     assert response.status_code == 400 and "account" in response.json()
+
+
+# --- Invoices without an order ---------------------------------------------------------------
+
+
+def test_an_invoice_without_an_order_has_free_text_lines(admin_user):
+    account = AccountFactory(owner=admin_user)
+    invoice = invoice_create(
+        by=admin_user,
+        account=account,
+        currency="CNY",
+        issue_date=datetime.date(2026, 12, 1),
+        payment_terms_days=15,
+        lines=[
+            {"description": "Installation", "quantity": "2", "unit_price": "150", "tax_rate": "6"},
+            {"description": "", "quantity": "", "unit_price": ""},  # an empty row is skipped
+        ],
+    )
+    assert invoice.order is None and invoice.account == account
+    assert invoice.lines.count() == 1
+    assert invoice.total == D("318.00")
+    assert invoice.due_date == datetime.date(2026, 12, 16)
+    assert invoice.number.startswith("INV-2026-")
+
+
+def test_an_invoice_without_an_order_refuses_bad_lines_and_keeps_no_number(admin_user):
+    account = AccountFactory(owner=admin_user)
+    with pytest.raises(ValidationError) as error:
+        invoice_create(by=admin_user, account=account, currency="CNY", lines=[])
+    assert "lines" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        invoice_create(
+            by=admin_user,
+            account=account,
+            currency="CNY",
+            lines=[
+                {"description": "Fine", "quantity": "1", "unit_price": "10"},
+                {"description": "No price", "quantity": "1"},
+                {"description": "Odd", "quantity": "many", "unit_price": "1"},
+            ],
+        )
+    assert set(error.value.message_dict) == {"line_1", "line_2"}
+    assert not Invoice.objects.exists()
+    invoice = invoice_create(
+        by=admin_user,
+        account=account,
+        currency="CNY",
+        issue_date=datetime.date(2026, 12, 1),
+        lines=[{"description": "Fine", "quantity": "1", "unit_price": "10"}],
+    )
+    assert invoice.number == "INV-2026-00001"  # refused attempts used no number
+
+
+def test_invoice_create_page_shows_line_errors_beside_the_line(client, admin_user):
+    account = AccountFactory(owner=admin_user)
+    client.force_login(admin_user)
+    url = reverse("orders:invoice-create")
+    assert client.get(url).status_code == 200
+    post = {
+        "account": account.pk,
+        "currency": "CNY",
+        "issue_date": "2026-12-01",
+        "payment_terms_days": "30",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-description": "Training day",
+        "lines-0-quantity": "1",
+        "lines-1-description": "",
+    }
+    response = client.post(url, post)
+    assert response.status_code == 400
+    assert 'data-field-error="lines-0"' in response.content.decode()
+    post["lines-0-unit_price"] = "800"
+    response = client.post(url, post)
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302 and response.url == invoice.get_absolute_url()
+    assert invoice.total == D("800.00")
+
+
+def test_api_invoice_without_an_order(api, admin_user, partner_a_user):
+    account = AccountFactory(owner=admin_user)
+    client = api(admin_user)
+    payload = {
+        "account": account.pk,
+        "currency": "USD",
+        "lines": [{"description": "Support", "quantity": "3", "unit_price": "99.99"}],
+    }
+    response = client.post("/api/v1/invoices/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["total"] == "299.97" and response.json()["currency"] == "USD"
+    response = client.post("/api/v1/invoices/", {"lines": []}, format="json")
+    assert response.status_code == 400 and "order" in response.json()
+    partner = api(partner_a_user).post("/api/v1/invoices/", payload, format="json")
+    assert partner.status_code == 400 and "account" in partner.json()

@@ -15,6 +15,7 @@ urlpatterns += [
     path("invoices/", invoice_views.invoice_list, name="invoice-list"),
     path("invoices/overdue/", invoice_views.invoice_overdue_list, name="invoice-overdue-list"),
     path("invoices/export/", billing_export_views.invoice_export, name="invoice-export"),
+    path("invoices/new/", invoice_views.invoice_create_view, name="invoice-create"),
     path(
         "invoices/from-order/", invoice_views.invoice_from_order_view, name="invoice-from-order"
     ),

@@ -29,6 +29,7 @@ from allyance.orders.selectors.billing import (
 )
 from allyance.orders.services import invoices as invoice_services
 from allyance.orders.services import payments as payment_services
+from allyance.sales.models.money import default_currency
 
 MAX_ID = 2**31 - 1
 
@@ -124,30 +125,74 @@ class InvoiceSerializer(BusinessRecordSerializer):
         read_only_fields = fields
 
 
-class InvoiceLineQuantitySerializer(serializers.Serializer):
-    order_line = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+class InvoiceLineInputSerializer(serializers.Serializer):
+    """With an order: `order_line` and `quantity`. Without: a free-text line."""
+
+    order_line = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    unit_price = serializers.DecimalField(max_digits=18, decimal_places=4, required=False)
+    tax_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100
+    )
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100
+    )
 
 
 class InvoiceCreateSerializer(serializers.Serializer):
-    """Invoice an order: every line's remaining quantity, or the `lines` given."""
+    """Invoice an order (`order`, and `lines` to invoice only part of it), or, without an
+    order, an `account` with free-text `lines`."""
 
-    order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.all())
-    lines = InvoiceLineQuantitySerializer(many=True, required=False)
+    order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.all(), required=False)
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), required=False)
+    currency = serializers.ChoiceField(choices=(), required=False)
+    lines = InvoiceLineInputSerializer(many=True, required=False)
     issue_date = serializers.DateField(required=False)
     payment_terms_days = serializers.IntegerField(required=False, min_value=0, max_value=3650)
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
     def get_fields(self):
+        from allyance.sales.models.money import currency_choices
+
         fields = super().get_fields()
+        fields["currency"].choices = currency_choices()
         request = self.context.get("request")
         if request is not None:
             fields["order"].queryset = visible_to(request.user, Order.objects.all())
+            fields["account"].queryset = visible_to(request.user, Account.objects.all())
         return fields
+
+    def validate(self, attrs):
+        if "order" not in attrs and "account" not in attrs:
+            raise ValidationError({"order": [_("Give the order to invoice, or an account.")]})
+        if "order" in attrs:
+            missing = [
+                i for i, line in enumerate(attrs.get("lines", [])) if "order_line" not in line
+            ]
+            if missing:
+                raise ValidationError(
+                    {"lines": {str(i): [_("Name the order line.")] for i in missing}}
+                )
+        return attrs
 
 
 class InvoiceCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+def _quantities(data: dict) -> dict | None:
+    """Order line id → quantity to invoice; None (everything left) when no lines are given."""
+    if "lines" not in data:
+        return None
+    quantities: dict = {}
+    for line in data["lines"]:
+        quantities[line["order_line"]] = quantities.get(line["order_line"], 0) + line["quantity"]
+    return quantities
 
 
 class InvoiceViewSet(GatedModelViewSet):
@@ -164,25 +209,31 @@ class InvoiceViewSet(GatedModelViewSet):
 
     @extend_schema(request=InvoiceCreateSerializer, responses={201: InvoiceSerializer})
     def create(self, request, *args, **kwargs):
-        """Invoice an order. Without `lines`, everything not yet invoiced is invoiced."""
+        """Invoice an order (without `lines`, everything not yet invoiced), or, without
+        `order`, issue an invoice to `account` with free-text `lines`."""
         query = InvoiceCreateSerializer(data=request.data, context=self.get_serializer_context())
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        quantities = None
-        if "lines" in data:
-            quantities = {}
-            for line in data["lines"]:
-                quantities[line["order_line"]] = (
-                    quantities.get(line["order_line"], 0) + line["quantity"]
-                )
         try:
-            invoice = invoice_services.invoice_from_order(
-                data["order"],
-                by=request.user,
-                quantities=quantities,
-                issue_date=data.get("issue_date"),
-                payment_terms_days=data.get("payment_terms_days"),
-            )
+            if "order" in data:
+                invoice = invoice_services.invoice_from_order(
+                    data["order"],
+                    by=request.user,
+                    quantities=_quantities(data),
+                    issue_date=data.get("issue_date"),
+                    payment_terms_days=data.get("payment_terms_days"),
+                )
+            else:
+                invoice = invoice_services.invoice_create(
+                    by=request.user,
+                    account=data["account"],
+                    currency=data.get("currency") or default_currency(),
+                    lines=[dict(line) for line in data.get("lines", [])],
+                    issue_date=data.get("issue_date"),
+                    payment_terms_days=data.get("payment_terms_days"),
+                    discount_percent=data.get("discount_percent", 0),
+                    notes=data.get("notes", ""),
+                )
         except DjangoValidationError as exc:
             raise _allocation_errors(exc) from exc
         except DjangoPermissionDenied as exc:

@@ -132,3 +132,54 @@ class InvoiceCancelForm(StyledFormMixin, forms.Form):
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class InvoiceForm(StyledFormMixin, forms.Form):
+    """An invoice without an order: who, in which currency, when, and on what terms."""
+
+    account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.all())
+    currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
+    issue_date = forms.DateField(label=_("Issue date"), widget=DATE)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"), min_value=0, max_value=3650
+    )
+    discount_percent = forms.DecimalField(
+        label=_("Overall discount (%)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            scope_choice_fields([self.fields["account"]], user)
+        self.fields["currency"].initial = default_currency()
+        self.fields["issue_date"].initial = timezone.localdate()
+        self.fields["payment_terms_days"].initial = OrderSettings.current().payment_terms_days
+
+
+class InvoiceLineForm(StyledFormMixin, forms.Form):
+    """One free-text line; a row left empty is skipped."""
+
+    description = forms.CharField(label=_("Description"), max_length=500, required=False)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=12, decimal_places=3, required=False
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price"), max_digits=18, decimal_places=4, required=False
+    )
+    tax_rate = forms.DecimalField(
+        label=_("Tax rate (%)"), max_digits=5, decimal_places=2, required=False
+    )
+    discount_percent = forms.DecimalField(
+        label=_("Discount (%)"), max_digits=5, decimal_places=2, required=False
+    )
+
+
+InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, extra=5, max_num=50)

@@ -21,8 +21,10 @@ from allyance.core import audit
 from allyance.core.exceptions import ConflictError
 from allyance.core.models import User
 from allyance.core.services import ensure_may_write
+from allyance.core.visibility import visible_to
+from allyance.customers.models import Account
 from allyance.orders.models import Invoice, InvoiceLine, Order, OrderLine, OrderSettings
-from allyance.orders.services.lines import recalculate
+from allyance.orders.services.lines import line_add, recalculate
 from allyance.orders.services.numbers import next_number
 
 QUANTITY_PLACES = Decimal("0.001")
@@ -170,6 +172,109 @@ def invoice_from_order(
                         invoice=invoice, order_line=line, quantity=chosen[line.pk], **values
                     )
             recalculate(invoice)
+        invoice.refresh_from_db()
+    return invoice
+
+
+def _number_or_none(value) -> Decimal | None:
+    """A finite Decimal, None when blank; ValueError for anything else."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValueError from exc
+    if not number.is_finite():
+        raise ValueError
+    return number
+
+
+def invoice_create(
+    *,
+    by: User | None,
+    account: Account | None,
+    currency: str,
+    lines: list[dict],
+    issue_date: datetime.date | None = None,
+    payment_terms_days: int | None = None,
+    discount_percent=Decimal("0"),
+    notes: str = "",
+) -> Invoice:
+    """An invoice without an order: free-text lines (`description`, `quantity`, `unit_price`,
+    `tax_rate`, `discount_percent`), priced exactly like any document's lines."""
+    ensure_may_write(by, Invoice)
+    errors: dict[str, list[str]] = {}
+    unseen = (
+        account is not None
+        and by is not None
+        and not visible_to(by, Account.objects.filter(pk=account.pk)).exists()
+    )
+    if account is None or unseen:
+        errors["account"] = [_("Choose the account to invoice.")]
+    if payment_terms_days is not None and not 0 <= int(payment_terms_days) <= 3650:
+        errors["payment_terms_days"] = [_("Payment terms are between 0 and 3650 days.")]
+    try:
+        discount = _number_or_none(discount_percent) or Decimal("0")
+    except ValueError:
+        discount = None
+    if discount is None or not Decimal("0") <= discount <= Decimal("100"):
+        errors["discount_percent"] = [_("A discount is between 0 and 100 %.")]
+    lines = [line for line in lines if any(str(v or "").strip() for v in line.values())]
+    if not lines:
+        errors["lines"] = [_("Add at least one line.")]
+    if errors:
+        raise ValidationError(errors)
+    settings = OrderSettings.current()
+    issue_date = issue_date or timezone.localdate()
+    terms_days = settings.payment_terms_days if payment_terms_days is None else payment_terms_days
+    with transaction.atomic():
+        organisation_id = (
+            by.organisation_id if by is not None and by.is_partner else account.organisation_id
+        )
+        invoice = Invoice(
+            number=next_number("invoice", on=issue_date),
+            account=account,
+            currency=currency,
+            discount_percent=discount,
+            owner=by if by is not None and not by.is_customer else None,
+            organisation_id=organisation_id,
+            status=Invoice.Status.ISSUED,
+            issue_date=issue_date,
+            payment_terms_days=int(terms_days),
+            due_date=issue_date + datetime.timedelta(days=int(terms_days)),
+            terms=settings.default_terms,
+            notes=notes or "",
+            version=1,
+        )
+        invoice.full_clean(exclude=["owner", "organisation"])
+        with audit.acting_as(by):
+            invoice.save()
+            for index, line in enumerate(lines):
+                key = f"line_{index}"
+                try:
+                    quantity = _number_or_none(line.get("quantity"))
+                    unit_price = _number_or_none(line.get("unit_price"))
+                    tax_rate = _number_or_none(line.get("tax_rate")) or Decimal("0")
+                    line_discount = _number_or_none(line.get("discount_percent")) or Decimal("0")
+                except ValueError:
+                    errors[key] = [_("Enter numbers for the quantity, price, tax and discount.")]
+                    continue
+                if quantity is None:
+                    errors[key] = [_("Enter a quantity.")]
+                    continue
+                try:
+                    line_add(
+                        invoice,
+                        quantity=quantity,
+                        description=str(line.get("description") or ""),
+                        unit_price=unit_price,
+                        tax_rate=tax_rate,
+                        discount_percent=line_discount,
+                    )
+                except ValidationError as exc:
+                    errors[key] = exc.messages
+            if errors:
+                raise ValidationError(errors)
         invoice.refresh_from_db()
     return invoice
 

@@ -20,11 +20,18 @@ from allyance.core.listing import Column, RecordList
 from allyance.core.timeline import timeline_for
 from allyance.core.visibility import get_visible_or_404, visible_to
 from allyance.orders.filters.billing import InvoiceFilter
-from allyance.orders.forms.billing import InvoiceCancelForm, InvoiceFromOrderForm, OrderChoiceForm
+from allyance.orders.forms.billing import (
+    InvoiceCancelForm,
+    InvoiceForm,
+    InvoiceFromOrderForm,
+    InvoiceLineFormSet,
+    OrderChoiceForm,
+)
 from allyance.orders.models import Invoice, Order
 from allyance.orders.selectors.billing import invoices_visible_to, overdue_invoices
 from allyance.orders.services.invoices import (
     invoice_cancel,
+    invoice_create,
     invoice_from_order,
     may_bill,
     remaining_quantities,
@@ -190,5 +197,50 @@ def invoice_from_order_view(request: HttpRequest) -> HttpResponse:
             "cancel_url": reverse("orders:invoice-list"),
             "cancelled": order.status == Order.Status.CANCELLED,
         },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def invoice_create_view(request: HttpRequest) -> HttpResponse:
+    """An invoice without an order: the account, terms and free-text lines."""
+    if not may_bill(request.user):
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    initial = {}
+    if request.GET.get("account", "").isdigit():
+        initial["account"] = request.GET["account"][:18]
+    form = InvoiceForm(data, user=request.user, initial=initial)
+    lines = InvoiceLineFormSet(data, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        try:
+            invoice = invoice_create(
+                by=request.user,
+                account=form.cleaned_data["account"],
+                currency=form.cleaned_data["currency"],
+                issue_date=form.cleaned_data["issue_date"],
+                payment_terms_days=form.cleaned_data["payment_terms_days"],
+                discount_percent=form.cleaned_data.get("discount_percent") or 0,
+                notes=form.cleaned_data["notes"],
+                lines=[line.cleaned_data for line in lines.forms if line.has_changed()],
+            )
+        except ValidationError as exc:
+            filled = [line for line in lines.forms if line.has_changed()]
+            if hasattr(exc, "error_dict"):
+                for key, messages_ in exc.message_dict.items():
+                    index = key.removeprefix("line_")
+                    if key.startswith("line_") and index.isdigit() and int(index) < len(filled):
+                        filled[int(index)].add_error(None, messages_)
+                    else:
+                        form.add_error(key if key in form.fields else None, messages_)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Invoice %(number)s issued.") % {"number": invoice})
+            return redirect(invoice.get_absolute_url())
+    return render(
+        request,
+        "orders/invoice_form.html",
+        {"form": form, "lines": lines, "cancel_url": reverse("orders:invoice-list")},
         status=400 if request.method == "POST" else 200,
     )
