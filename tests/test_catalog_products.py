@@ -622,3 +622,49 @@ def test_partner_role_users_are_partners():
     # Guards the assumption the tests above rely on: partner roles are not staff.
     user = UserFactory(role=Role.PARTNER_ADMIN)
     assert not user.is_internal and not user.is_admin
+
+
+def test_every_catalog_page_opens_for_an_administrator(client, admin_user, nas):
+    product, capacity, colour = nas
+    box = bundle()
+    component = BundleComponent.objects.create(bundle=box, component=product)
+    rule = ConfigurationRule.objects.create(
+        kind="requires", if_value=capacity.values.first(), then_product=box
+    )
+    family = ProductFamilyFactory()
+    client.force_login(admin_user)
+    urls = [
+        reverse("catalog:product-list"),
+        reverse("catalog:product-create"),
+        reverse("catalog:product-edit", args=[product.pk]),
+        product.get_absolute_url(),
+        box.get_absolute_url(),
+        reverse("catalog:product-component-add", args=[box.pk]),
+        reverse("catalog:product-component-edit", args=[box.pk, component.pk]),
+        reverse("catalog:product-option-add", args=[product.pk]),
+        reverse("catalog:product-option-edit", args=[product.pk, capacity.pk]),
+        reverse("catalog:family-list"),
+        reverse("catalog:family-create"),
+        reverse("catalog:family-edit", args=[family.pk]),
+        reverse("catalog:tax-class-list"),
+        reverse("catalog:tax-class-create"),
+        reverse("catalog:tax-class-edit", args=[product.tax_class_id]),
+        reverse("catalog:rule-list"),
+        reverse("catalog:rule-create"),
+        reverse("catalog:rule-edit", args=[rule.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_bundle_page_adds_a_component_and_refuses_a_cycle(client, admin_user):
+    outer, inner = bundle(name="Outer kit"), bundle(name="Inner kit")
+    client.force_login(admin_user)
+    add = reverse("catalog:product-component-add", args=[outer.pk])
+    response = client.post(add, {"component": inner.pk, "quantity": "2", "order": "0"})
+    assert response.status_code == 302
+    back = reverse("catalog:product-component-add", args=[inner.pk])
+    response = client.post(back, {"component": outer.pk, "quantity": "1", "order": "0"})
+    assert response.status_code == 200
+    assert "cannot contain itself" in response.content.decode()
+    assert "Inner kit" in client.get(outer.get_absolute_url()).content.decode()
