@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allyance.core.models import BusinessModel, Tag, Territory
 from allyance.customers.models import Contact, Source
@@ -27,7 +28,7 @@ class Pipeline(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     is_default = models.BooleanField(_("default"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
-    order = models.PositiveIntegerField(_("order"), default=0)
+    order = models.PositiveIntegerField(pgettext_lazy("sort position", "order"), default=0)
     description = models.TextField(_("description"), blank=True)
 
     audited = True
@@ -53,7 +54,7 @@ class Stage(models.Model):
         Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages"
     )
     name = models.CharField(_("name"), max_length=120)
-    order = models.PositiveIntegerField(_("order"), default=0)
+    order = models.PositiveIntegerField(pgettext_lazy("sort position", "order"), default=0)
     probability = models.PositiveSmallIntegerField(
         _("probability (%)"), default=10, validators=[MaxValueValidator(100)]
     )
