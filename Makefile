@@ -39,6 +39,7 @@ run: setup messages
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) demo_setup
 	$(MANAGE) sales_alerts --schedule --no-scan -v 0
+	$(MANAGE) expire_quotes > /dev/null
 	@echo "Allyance is starting on http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(MANAGE) db_worker --queue-name default & \
