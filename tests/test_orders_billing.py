@@ -469,16 +469,24 @@ def test_payment_export_lists_allocations_and_credit(client, admin_user):
     assert len(values) == 4
 
 
-def test_export_headers_follow_the_users_language(client, admin_user):
-    admin_user.language = "zh-hans"
+@pytest.mark.parametrize(
+    ("language", "account", "currency"), [("zh-hans", "客户", None), ("zh-hant", None, "幣別")]
+)
+def test_export_headers_are_in_the_users_language(client, admin_user, language, account, currency):
+    admin_user.language = language
     admin_user.save()
     client.force_login(admin_user)
-    response = client.get(
-        reverse("orders:invoice-export"), {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
-    )
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    assert client.get(reverse("orders:invoice-export"), {"format": "pdf"}).status_code == 404
+    header = _csv(client.get(reverse("orders:invoice-export"), {"format": "csv"}))[0]
+    assert header[1] != "Account" and header[6] != "Currency"
+    assert account is None or header[1] == account
+    assert currency is None or header[6] == currency
+
+
+def test_exports_refuse_unknown_formats(client, admin_user):
+    client.force_login(admin_user)
+    for name in ("orders:invoice-export", "orders:payment-export", "orders:receivables-export"):
+        assert client.get(reverse(name), {"format": "pdf"}).status_code == 404
+        assert client.get(reverse(name), {"format": "csv"}).status_code == 200
 
 
 # --- Pages -----------------------------------------------------------------------------------
