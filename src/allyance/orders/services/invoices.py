@@ -1,4 +1,5 @@
-"""Writes on invoices: invoicing an order (all or part of it) and cancelling an unpaid invoice.
+"""Writes on invoices: invoicing an order (all or part of it), an invoice without an order,
+and cancelling an unpaid invoice. Paying them is `orders.services.payments`.
 
 An order line is never invoiced beyond what was ordered: the quantities of its lines on
 invoices that are not cancelled add up to at most the ordered quantity. The order row is
