@@ -615,3 +615,17 @@ def test_the_opportunity_page_lists_its_orders(client, rep):
     client.force_login(rep)
     page = client.get(deal.get_absolute_url()).content.decode()
     assert 'data-testid="opportunity-orders"' in page and order.number in page
+
+
+def test_an_orders_contact_and_deal_belong_to_its_account(rep):
+    from tests.factories import ContactFactory, OpportunityFactory
+
+    account = AccountFactory(organisation=rep.organisation, owner=rep)
+    stranger = ContactFactory(organisation=rep.organisation, owner=rep)
+    with pytest.raises(ValidationError) as error:
+        order_create(by=rep, account=account, contact=stranger)
+    assert "contact" in error.value.message_dict
+    deal = OpportunityFactory(owner=rep, organisation=rep.organisation)
+    with pytest.raises(ValidationError) as error:
+        order_create(by=rep, account=account, opportunity=deal)
+    assert "opportunity" in error.value.message_dict

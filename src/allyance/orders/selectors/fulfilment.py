@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from allyance.core.models import AuditEntry
+from allyance.core.money import format_money
 from allyance.core.timeline import FieldChange, TimelineItem
 from allyance.core.visibility import visible_to
 from allyance.orders.models import Order, OrderLine, Shipment
@@ -112,7 +113,7 @@ def _order_items(
             FieldChange(
                 str(Order._meta.get_field("total").verbose_name),
                 None,
-                f"{order.total} {order.currency}",
+                format_money(order.total, order.currency),
             )
         ]
         items.append(TimelineItem("change", entry.at, OrderEvent(title, entry.actor), changes))

@@ -174,6 +174,13 @@ def order_save(*, order: Order, by: User | None, expected_version: int | None = 
     """
     if order.account_id is None:
         raise ValidationError({"account": _("Choose the account this order is for.")})
+    if order.contact_id is not None and order.contact.account_id not in (None, order.account_id):
+        raise ValidationError({"contact": _("The contact belongs to another account.")})
+    if order.opportunity_id is not None and order.opportunity.account_id not in (
+        None,
+        order.account_id,
+    ):
+        raise ValidationError({"opportunity": _("The opportunity belongs to another account.")})
     if order.pk is None:
         _default_ownership(order, by)
         _default_price_list(order)
