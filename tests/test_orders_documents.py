@@ -367,6 +367,23 @@ def test_the_service_refuses_a_record_the_user_cannot_see(partner_a_user, partne
         services.document_generate(quote, kind="quote", by=partner_b_user, language="en")
 
 
+def test_portal_customers_read_documents_but_do_not_make_or_send_them(admin_user):
+    quote = chinese_quote(owner=admin_user)
+    document = services.document_generate(quote, kind="quote", by=admin_user, language="en")
+    customer = UserFactory(role=Role.CUSTOMER, customer_account=quote.account)
+    with pytest.raises(PermissionDenied):
+        services.document_generate(quote, kind="quote", by=customer, language="en")
+    with pytest.raises(PermissionDenied):
+        services.document_email(document, by=customer)
+    request = RequestFactory().get("/")
+    request.user = customer
+    html = render_to_string(
+        "orders/includes/documents_panel.html", {"record": quote}, request=request
+    )
+    assert document.attachment.name in html
+    assert "document-generate-form" not in html and "document-email-form" not in html
+
+
 def test_documents_panel_lists_documents_and_offers_the_fitting_kinds(admin_user):
     quote = chinese_quote(owner=admin_user)
     services.document_generate(quote, kind="contract", by=admin_user, language="zh-hant")

@@ -11,6 +11,7 @@ from allyance.orders.services.documents.delivery import (
     document_email_send,
     document_file_name,
     document_generate,
+    may_make_documents,
 )
 from allyance.orders.services.documents.rendering import (
     FONT_FAMILIES,
@@ -57,6 +58,7 @@ __all__ = [
     "document_title",
     "ensure_default_templates",
     "kinds_for",
+    "may_make_documents",
     "print_stylesheet",
     "sample_context",
     "template_engine",

@@ -37,6 +37,14 @@ from allyance.orders.services.documents.templates import document_title, templat
 logger = logging.getLogger(__name__)
 
 
+def may_make_documents(user: User, record: Model | None) -> bool:
+    """Staff and partner users make and send documents for the records they see; portal
+    customers read them only."""
+    if record is None or record.pk is None or user.is_customer:
+        return False
+    return can_see(user, record)
+
+
 def document_file_name(record: Model, kind: str, language: str) -> str:
     """`Q-2026-00012 报价单.pdf`."""
     return f"{record} {document_title(kind, language)}.pdf"
@@ -55,7 +63,7 @@ def document_generate(
     The template is the given one (active, of the kind) or the kind's default in the given
     language, else in the user's language.
     """
-    if record is None or record.pk is None or not can_see(by, record):
+    if not may_make_documents(by, record):
         raise PermissionDenied(_("You cannot make documents for this record."))
     if kind not in kinds_for(record):
         raise ValidationError({"kind": [_("This document cannot be made for this record.")]})
@@ -114,7 +122,7 @@ def document_email(
     way is marked sent when its state allows. Returns the addresses.
     """
     record = document.target
-    if record is None or not can_see(by, record):
+    if not may_make_documents(by, record):
         raise PermissionDenied(_("You cannot e-mail this document."))
     if document.attachment_id is None:
         raise ValidationError(_("The PDF of this document was deleted; generate it again."))
