@@ -668,3 +668,20 @@ def test_bundle_page_adds_a_component_and_refuses_a_cycle(client, admin_user):
     assert response.status_code == 200
     assert "cannot contain itself" in response.content.decode()
     assert "Inner kit" in client.get(outer.get_absolute_url()).content.decode()
+
+
+def test_only_administrators_attach_files_to_a_product(admin_user, partner_a_user, rep):
+    from allyance.core import audit
+    from allyance.core.attachments import attachment_add
+
+    product = ProductFactory()
+    for user in (partner_a_user, rep):
+        with audit.acting_as(user), pytest.raises(ValidationError):
+            attachment_add(
+                target=product, uploaded_file=SimpleUploadedFile("a.txt", b"spec"), by=user
+            )
+    with audit.acting_as(admin_user):
+        attachment = attachment_add(
+            target=product, uploaded_file=SimpleUploadedFile("a.txt", b"spec"), by=admin_user
+        )
+    assert attachment.pk
