@@ -685,11 +685,15 @@ def test_account_page_shows_the_billing_panel(client, admin_user):
         number="INV-2026-40404",
         due_date=timezone.localdate() - datetime.timedelta(days=2),
     )
+    invoice = Invoice.objects.get(number="INV-2026-40404")
+    pay(admin_user, account, "100.20", {invoice: "100.10"})
     client.force_login(admin_user)
     html = client.get(account.get_absolute_url()).content.decode()
     assert 'data-testid="account-billing"' in html
     assert "INV-2026-40404" in html
-    assert 'data-testid="account-balance-CNY"' in html
+    row = html.split('data-testid="account-balance-CNY">', 1)[1].split("</tr>", 1)[0]
+    cells = [cell.split(">", 1)[1] for cell in row.split("</td>")[:4]]
+    assert cells == ["CNY", "199.90", "199.90", "0.10"]  # outstanding, overdue, credit
 
 
 def test_portal_customer_reads_but_cannot_record_payments(client, admin_user):

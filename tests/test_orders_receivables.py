@@ -188,7 +188,7 @@ def test_receivables_page_and_exports(client, admin_user):
     assert "华南贸易" in html and "345.50" in html
     assert 'data-testid="receivables-chart"' in html
     assert response.context["chart"]["series"] == [
-        {"name": "CNY", "data": ["45.50", "0.00", "0.00", "300.00", "0.00"]}
+        {"name": "CNY", "data": [45.5, 0.0, 0.0, 300.0, 0.0]}
     ]
     assert client.get(url, {"as_of": "yesterday-ish"}).status_code == 400
     export = reverse("orders:receivables-export")

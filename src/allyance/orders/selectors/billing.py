@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from allyance.core.money import round_money
 from allyance.core.visibility import visible_to
 from allyance.orders.models import Invoice, Payment, PaymentAllocation
 
@@ -125,16 +126,18 @@ def account_balances(user, *, account, as_of: datetime.date | None = None) -> li
         .order_by()
     )
     for row in invoices:
-        balance = balances.setdefault(row["currency"], AccountBalance(row["currency"]))
-        balance.invoiced = row["invoiced"] or ZERO
-        balance.paid = row["paid"] or ZERO
+        currency = row["currency"]
+        balance = balances.setdefault(currency, AccountBalance(currency))
+        # SQLite sums decimals with float-like scale: round to the currency's minor unit.
+        balance.invoiced = round_money(row["invoiced"] or 0, currency)
+        balance.paid = round_money(row["paid"] or 0, currency)
         balance.outstanding = balance.invoiced - balance.paid
-        balance.overdue = max(row["overdue"] or ZERO, ZERO)
+        balance.overdue = round_money(max(row["overdue"] or 0, 0), currency)
     for payment in payments_visible_to(user).filter(account=account):
         credit = payment.amount - payment.allocated
         if credit > 0:
             balance = balances.setdefault(payment.currency, AccountBalance(payment.currency))
-            balance.credit += credit
+            balance.credit = round_money(balance.credit + credit, payment.currency)
     return [balances[currency] for currency in sorted(balances)]
 
 
@@ -205,7 +208,7 @@ def receivables_ageing(
     rows: dict[tuple[int | None, str], AgeingRow] = {}
     totals: dict[str, AgeingRow] = {}
     for invoice in invoices.order_by("account__name", "account_id", "currency", "id"):
-        owed = invoice.total - invoice.paid_as_of
+        owed = round_money(invoice.total - invoice.paid_as_of, invoice.currency)
         if owed <= 0:
             continue
         bucket = bucket_of((as_of - invoice.due_date).days)

@@ -55,14 +55,17 @@ def _ageing(request: HttpRequest) -> tuple[AgeingQueryForm, Ageing | None]:
 
 
 def ageing_chart(ageing: Ageing) -> dict:
-    """The totals per bucket, one series per currency (bars side by side, never summed)."""
+    """The totals per bucket, one series per currency (bars side by side, never summed).
+
+    Floats only for drawing; the table beside the chart has the exact amounts.
+    """
     return {
         "kind": "bar",
         "x": [str(label) for _key, label in ageing.buckets],
         "series": [
             {
                 "name": total.currency,
-                "data": [str(total.amounts[key]) for key, _l in ageing.buckets],
+                "data": [float(total.amounts[key]) for key, _l in ageing.buckets],
             }
             for total in ageing.totals
         ],
