@@ -590,6 +590,7 @@ def test_the_order_page_offers_only_the_actions_its_status_allows(client, rep):
     ship(order, rep, ["1"])
     page = client.get(url).content.decode()
     assert 'data-testid="order-mark-delivered"' in page
+    assert f"{reverse('orders:invoice-from-order')}?order={order.pk}" in page
     assert 'data-testid="order-cancel"' not in page
     response = client.post(reverse("orders:order-action", args=[order.pk]), {"action": "deliver"})
     assert response.status_code == 302

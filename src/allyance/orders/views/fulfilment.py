@@ -170,6 +170,8 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **forms) -
             "may_ship": may_ship,
             "may_cancel": writable and order.status == Status.CONFIRMED and not has_shipments,
             "may_deliver": writable and order.status == Status.SHIPPED,
+            # The invoices part decides who may bill and how much remains to invoice.
+            "may_invoice": writable and order.status != Status.CANCELLED and bool(lines),
             "may_close": writable and order.status == Status.DELIVERED,
             "may_change_shipments": writable
             and order.status not in (Status.DELIVERED, Status.CLOSED, Status.CANCELLED),
