@@ -658,6 +658,9 @@ def test_payment_pages_allocate_the_rest_and_delete(client, admin_user):
     response = client.post(url, {f"allocation_{invoice.pk}": "100.00", "version": 1})
     assert response.status_code == 302
     assert reload(invoice).status == Invoice.Status.PAID
+    html = client.get(payment.get_absolute_url()).content.decode()
+    assert 'data-testid="payment-allocated">100.00 CNY' in html
+    assert 'data-testid="payment-unallocated">0.00 CNY' in html
     response = client.post(reverse("orders:payment-delete", args=[payment.pk]))
     assert response.status_code == 302
     assert reload(invoice).status == Invoice.Status.ISSUED

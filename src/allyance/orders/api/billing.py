@@ -308,10 +308,7 @@ class PaymentSerializer(BusinessRecordSerializer):
         extra_kwargs = {"account": {"required": True, "allow_null": False}}
 
     def get_unallocated(self, payment: Payment) -> str:
-        allocated = getattr(payment, "allocated", None)
-        if allocated is None:
-            allocated = payment_services.allocated_total(payment)
-        return f"{payment.amount - allocated:.2f}"
+        return f"{payment.unallocated_amount:.2f}"
 
 
 def _allocation_dict(rows) -> dict[int, object]:

@@ -142,6 +142,21 @@ class Payment(BusinessModel):
     def get_absolute_url(self) -> str:
         return reverse("orders:payment-detail", args=[self.pk])
 
+    @property
+    def allocated_amount(self) -> Decimal:
+        """The sum of the allocations, from the selector's `allocated` annotation if present."""
+        from allyance.core.money import round_money
+
+        allocated = getattr(self, "allocated", None)
+        if allocated is None:
+            allocated = self.allocations.aggregate(total=models.Sum("amount"))["total"] or 0
+        return round_money(allocated, self.currency)
+
+    @property
+    def unallocated_amount(self) -> Decimal:
+        """What is left to allocate: the account's credit."""
+        return self.amount - self.allocated_amount
+
 
 class PaymentAllocation(models.Model):
     """The part of a payment that settles one invoice."""

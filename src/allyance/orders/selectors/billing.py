@@ -134,7 +134,7 @@ def account_balances(user, *, account, as_of: datetime.date | None = None) -> li
         balance.outstanding = balance.invoiced - balance.paid
         balance.overdue = round_money(max(row["overdue"] or 0, 0), currency)
     for payment in payments_visible_to(user).filter(account=account):
-        credit = payment.amount - payment.allocated
+        credit = payment.unallocated_amount
         if credit > 0:
             balance = balances.setdefault(payment.currency, AccountBalance(payment.currency))
             balance.credit = round_money(balance.credit + credit, payment.currency)

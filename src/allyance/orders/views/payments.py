@@ -53,7 +53,7 @@ PAYMENT_LIST = RecordList(
         Column("account", gettext_lazy("Account")),
         Column("amount", gettext_lazy("Amount"), sort="amount"),
         Column("currency", gettext_lazy("Currency")),
-        Column("allocated", gettext_lazy("Allocated")),
+        Column("allocated_amount", gettext_lazy("Allocated")),
         Column("method", gettext_lazy("Method")),
         Column("reference", gettext_lazy("Reference")),
         Column("owner", gettext_lazy("Recorded by")),
@@ -191,7 +191,7 @@ def payment_create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, payment: Payment, *, allocate_form=None, status=200):
-    unallocated = payment.amount - payment.allocated
+    unallocated = payment.unallocated_amount
     invoices = (
         list(open_invoices_of(request.user, account=payment.account, currency=payment.currency))
         if payment.account_id and unallocated > 0
