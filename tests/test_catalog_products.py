@@ -676,7 +676,7 @@ def test_only_administrators_attach_files_to_a_product(admin_user, partner_a_use
 
     product = ProductFactory()
     for user in (partner_a_user, rep):
-        with audit.acting_as(user), pytest.raises(ValidationError):
+        with audit.acting_as(user), pytest.raises(PermissionDenied):
             attachment_add(
                 target=product, uploaded_file=SimpleUploadedFile("a.txt", b"spec"), by=user
             )
@@ -685,3 +685,23 @@ def test_only_administrators_attach_files_to_a_product(admin_user, partner_a_use
             target=product, uploaded_file=SimpleUploadedFile("a.txt", b"spec"), by=admin_user
         )
     assert attachment.pk
+
+
+def test_only_administrators_remove_a_products_files_and_see_the_upload_form(
+    client, admin_user, rep
+):
+    from allyance.core.attachments import attachment_add, attachment_delete
+
+    product = ProductFactory()
+    attachment = attachment_add(
+        target=product, uploaded_file=SimpleUploadedFile("spec.txt", b"spec"), by=admin_user
+    )
+    with pytest.raises(PermissionDenied):
+        attachment_delete(attachment=attachment, by=rep)
+    client.force_login(rep)
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert "spec.txt" in page and 'data-testid="attachment-file"' not in page
+    client.force_login(admin_user)
+    assert (
+        'data-testid="attachment-file"' in client.get(product.get_absolute_url()).content.decode()
+    )

@@ -154,6 +154,8 @@ def attachment_add(*, target: Model, uploaded_file: UploadedFile, by: User) -> A
     """
     if not isinstance(target, BusinessModel) or target.pk is None or not can_see(by, target):
         raise PermissionDenied(_("You cannot attach files to this record."))
+    if not may_change_files_of(by, target):
+        raise PermissionDenied(_("Only administrators change the files of the catalog."))
     if target.files_locked():
         raise ValidationError({"file": [_("The files of this record can no longer change.")]})
     name = display_name(uploaded_file.name)
@@ -197,8 +199,19 @@ def attachment_add(*, target: Model, uploaded_file: UploadedFile, by: User) -> A
     return attachment
 
 
+def may_change_files_of(user: User, target: Model) -> bool:
+    """Centrally maintained records (products, price lists) take files from administrators only."""
+    return user.is_admin or not getattr(type(target), "centrally_maintained", False)
+
+
 def may_delete(user: User, attachment: Attachment) -> bool:
-    """Whoever sees the record may remove its files; portal customers only the files they added."""
+    """Whoever sees the record may remove its files; portal customers only the files they added.
+
+    The files of centrally maintained records are removed by administrators only.
+    """
+    target_model = attachment.content_type.model_class()
+    if getattr(target_model, "centrally_maintained", False) and not user.is_admin:
+        return False
     return not user.is_customer or attachment.uploaded_by_id == user.pk
 
 

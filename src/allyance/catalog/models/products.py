@@ -123,17 +123,6 @@ class Product(BusinessModel):
     def get_absolute_url(self) -> str:
         return reverse("catalog:product-detail", args=[self.pk])
 
-    def files_locked(self) -> bool:
-        """Central data: only administrators add or remove a product's files.
-
-        The attachment services ask the record without naming the user, so the acting
-        user of the request (or of `audit.acting_as`) decides.
-        """
-        from allyance.core.audit import current_actor
-
-        actor = current_actor()
-        return actor is not None and not actor.is_admin
-
     @property
     def active_display(self) -> str:
         """“Active” or “Inactive”, for lists that show the state as words."""
