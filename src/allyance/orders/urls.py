@@ -16,9 +16,7 @@ urlpatterns += [
     path("invoices/overdue/", invoice_views.invoice_overdue_list, name="invoice-overdue-list"),
     path("invoices/export/", billing_export_views.invoice_export, name="invoice-export"),
     path("invoices/new/", invoice_views.invoice_create_view, name="invoice-create"),
-    path(
-        "invoices/from-order/", invoice_views.invoice_from_order_view, name="invoice-from-order"
-    ),
+    path("invoices/from-order/", invoice_views.invoice_from_order_view, name="invoice-from-order"),
     path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice-detail"),
     path("invoices/<int:pk>/cancel/", invoice_views.invoice_cancel_view, name="invoice-cancel"),
     path("payments/", payment_views.payment_list, name="payment-list"),
@@ -32,9 +30,7 @@ urlpatterns += [
     ),
     path("payments/<int:pk>/delete/", payment_views.payment_delete_view, name="payment-delete"),
     path("receivables/", receivable_views.receivables, name="receivables"),
-    path(
-        "receivables/export/", receivable_views.receivables_export, name="receivables-export"
-    ),
+    path("receivables/export/", receivable_views.receivables_export, name="receivables-export"),
 ]
 
 from allyance.orders.views import fulfilment as order_views  # noqa: E402
