@@ -322,6 +322,7 @@ def _configuration_rule(user: User):
         message=marker(),
     )
 
+
 def _order(user: User):
     """A confirmed order of the user's organisation with one free-text line."""
     from tests.factories import OrderFactory, OrderLineFactory

@@ -51,9 +51,7 @@ urlpatterns += [
     ),
     path("orders/<int:pk>/shipments/", order_views.shipment_record, name="shipment-record"),
     path("orders/from-quote/<int:pk>/", order_views.order_from_quote, name="order-from-quote"),
-    path(
-        "shipments/<int:pk>/delivered/", order_views.shipment_deliver, name="shipment-deliver"
-    ),
+    path("shipments/<int:pk>/delivered/", order_views.shipment_deliver, name="shipment-deliver"),
     path("shipments/<int:pk>/delete/", order_views.shipment_delete, name="shipment-delete"),
 ]
 
