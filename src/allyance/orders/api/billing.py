@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from allyance.core.api import BusinessRecordSerializer, GatedModelViewSet
 from allyance.core.visibility import visible_to
 from allyance.customers.models import Account
+from allyance.orders.api.lines import LINE_ITEM_FIELDS
 from allyance.orders.filters.billing import InvoiceFilter, PaymentFilter
 from allyance.orders.models import Invoice, InvoiceLine, Order, Payment, PaymentAllocation
 from allyance.orders.selectors.billing import (
@@ -57,23 +58,7 @@ class Money(serializers.DecimalField):
 class InvoiceLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceLine
-        fields = [
-            "id",
-            "position",
-            "order_line",
-            "product",
-            "description",
-            "quantity",
-            "unit",
-            "list_price",
-            "unit_price",
-            "discount_percent",
-            "tax_rate",
-            "subtotal",
-            "discount_amount",
-            "tax_amount",
-            "total",
-        ]
+        fields = ["id", "order_line", *LINE_ITEM_FIELDS]
         read_only_fields = fields
 
 

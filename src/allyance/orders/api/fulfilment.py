@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from allyance.catalog.models import OptionValue, Product
 from allyance.core.api import BusinessRecordSerializer, GatedModelViewSet
 from allyance.core.visibility import visible_to
+from allyance.orders.api.lines import LINE_ITEM_FIELDS
 from allyance.orders.filters.fulfilment import OrderFilter, OrderLineFilter, ShipmentFilter
 from allyance.orders.models import Order, OrderLine, Quote, Shipment, ShipmentLine
 from allyance.orders.selectors.fulfilment import (
@@ -23,25 +24,7 @@ from allyance.orders.selectors.fulfilment import (
 )
 from allyance.orders.services import fulfilment as services
 
-LINE_FIELDS = [
-    "id",
-    "order",
-    "position",
-    "product",
-    "description",
-    "quantity",
-    "unit",
-    "list_price",
-    "unit_price",
-    "discount_percent",
-    "tax_rate",
-    "configuration",
-    "adjustments",
-    "subtotal",
-    "discount_amount",
-    "tax_amount",
-    "total",
-]
+LINE_FIELDS = ["id", "order", *LINE_ITEM_FIELDS]
 
 
 def _denied(exc: DjangoPermissionDenied) -> PermissionDenied:

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from allyance.catalog.models import OptionValue, Product
 from allyance.core.api import BusinessRecordSerializer, GatedModelViewSet
 from allyance.core.visibility import visible_to
+from allyance.orders.api.lines import LINE_ITEM_FIELDS
 from allyance.orders.filters.quotes import QuoteFilter, QuoteLineFilter
 from allyance.orders.models import Quote, QuoteLine
 from allyance.orders.selectors.quotes import quote_lines_visible_to, quotes_visible_to
@@ -109,24 +110,7 @@ class QuoteReadLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = QuoteLine
-        fields = [
-            "id",
-            "position",
-            "product",
-            "description",
-            "quantity",
-            "unit",
-            "list_price",
-            "unit_price",
-            "discount_percent",
-            "tax_rate",
-            "configuration",
-            "adjustments",
-            "subtotal",
-            "discount_amount",
-            "tax_amount",
-            "total",
-        ]
+        fields = ["id", *LINE_ITEM_FIELDS]
         read_only_fields = fields
 
 
