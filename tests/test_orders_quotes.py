@@ -846,3 +846,24 @@ def test_a_manager_outside_the_reps_scope_declines_from_the_approvals_page(
     assert response.status_code == 302
     assert response["Location"] == reverse("orders:quote-approval-list")
     assert fresh(quote).status == Status.DRAFT
+
+
+def test_the_quote_api_list_reads_a_fixed_number_of_queries(catalog, order_settings, rep):
+    """needs_approval comes from the prefetched lines: no query per quote."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    client.force_authenticate(rep)
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/quotes/").status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        free_line(new_quote(rep), rep, discount="30")
+    few = queries_for_list()
+    for _ in range(6):
+        free_line(new_quote(rep), rep, discount="30")
+    assert queries_for_list() == few

@@ -183,7 +183,10 @@ class QuoteSerializer(BusinessRecordSerializer):
         }
 
     def get_needs_approval(self, quote: Quote) -> bool:
-        return services.needs_approval(quote)
+        # One settings read per response, and the prefetched lines: no query per quote.
+        if "approval_threshold" not in self.context:
+            self.context["approval_threshold"] = services.approval_threshold()
+        return services.needs_approval(quote, threshold=self.context["approval_threshold"])
 
     def get_next_revision(self, quote: Quote) -> int | None:
         following = getattr(quote, "next_revision", None) if quote.pk else None

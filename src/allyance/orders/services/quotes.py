@@ -83,6 +83,8 @@ def needs_approval(quote: Quote, *, threshold: Decimal | None = None) -> bool:
         return True
     if quote.pk is None:
         return False
+    if "lines" in getattr(quote, "_prefetched_objects_cache", {}):  # a list read them already
+        return any(line.discount_percent > threshold for line in quote.lines.all())
     return quote.lines.filter(discount_percent__gt=threshold).exists()
 
 
