@@ -220,3 +220,23 @@ def test_demo_reps_have_targets_a_commission_plan_and_expenses(demo):
     assert Target.objects.filter(user=rep).exists()
     assert CommissionPlan.objects.filter(users=rep).exists()
     assert {e.status for e in Expense.objects.all()} >= {"draft", "submitted", "approved"}
+
+
+def test_demo_has_a_configurable_catalog_and_order_to_cash_at_every_step(demo):
+    from allyance.catalog.models import ConfigurationRule, PriceList, Product
+    from allyance.catalog.services.configurator import configure_line
+    from allyance.orders.models import Invoice, Order, Quote
+
+    array = Product.objects.get(sku="AX-200")
+    assert array.options.count() == 3 and ConfigurationRule.objects.filter(product=array).exists()
+    assert PriceList.objects.filter(is_default=True).count() == 2  # CNY and USD
+    cny = PriceList.objects.get(is_default=True, currency="CNY")
+    line = configure_line(array, price_list=cny, quantity=1)  # the defaults keep every rule
+    assert line.unit_price == 98_000
+    statuses = set(Quote.objects.values_list("status", flat=True))
+    assert statuses >= {"draft", "pending_approval", "sent", "accepted"}
+    assert {o.status for o in Order.objects.all()} >= {"partly_shipped", "shipped"}
+    today = timezone.localdate()
+    overdue = [i for i in Invoice.objects.all() if i.due_date < today and i.balance > 0]
+    assert overdue and all(i.status == "partly_paid" for i in overdue)
+    assert {i.status for i in Invoice.objects.all()} >= {"paid", "partly_paid"}

@@ -260,7 +260,8 @@ class OrdersDemo:
             if step == 1:
                 quote_request_approval(quote=quote, by=deal.owner)
                 if index > 5:
-                    quote_approve(quote=quote, by=self.manager, comment="同意 Approved")
+                    approver = self.admin if deal.owner_id == self.manager.pk else self.manager
+                    quote_approve(quote=quote, by=approver, comment="同意 Approved")
                 continue  # waiting for the manager, or approved and ready to send
             quote = quote_mark_sent(quote=quote, by=deal.owner)
             if step == 2:
