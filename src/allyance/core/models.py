@@ -384,7 +384,7 @@ class CustomField(models.Model):
 
     class Type(models.TextChoices):
         TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
+        NUMBER = "number", pgettext_lazy("custom field type", "Number")
         DECIMAL = "decimal", _("Decimal")
         DATE = "date", _("Date")
         CHOICE = "choice", _("Choice")

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allyance.core.models import BusinessModel, Tag
 
@@ -22,7 +23,7 @@ class TaxClass(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     rate = models.DecimalField(
-        _("rate (%)"),
+        pgettext_lazy("tax", "rate (%)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("0"),
@@ -151,7 +152,7 @@ class BundleComponent(models.Model):
         validators=[MinValueValidator(Decimal("0.001"))],
     )
     optional = models.BooleanField(_("optional"), default=False)
-    order = models.PositiveIntegerField(_("order"), default=0)
+    order = models.PositiveIntegerField(pgettext_lazy("sort position", "order"), default=0)
 
     audited = True
 
@@ -182,7 +183,7 @@ class ProductOption(models.Model):
     multiple = models.BooleanField(
         _("several values allowed"), default=False, help_text=_("Otherwise one value at most.")
     )
-    order = models.PositiveIntegerField(_("order"), default=0)
+    order = models.PositiveIntegerField(pgettext_lazy("sort position", "order"), default=0)
 
     audited = True
 
@@ -221,7 +222,7 @@ class OptionValue(models.Model):
         help_text=_("Added to the unit price; negative for a reduction."),
     )
     is_default = models.BooleanField(_("default"), default=False)
-    order = models.PositiveIntegerField(_("order"), default=0)
+    order = models.PositiveIntegerField(pgettext_lazy("sort position", "order"), default=0)
 
     audited = True
 

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allyance.core.forms import StyledFormMixin
 from allyance.orders.models import DocumentKind, DocumentTemplate
@@ -52,7 +53,7 @@ class DocumentEmailForm(StyledFormMixin, forms.Form):
     """Optional other recipients and a message; by default the record's contact."""
 
     to = forms.CharField(
-        label=_("To"),
+        label=pgettext_lazy("e-mail recipients", "To"),
         required=False,
         max_length=1000,
         help_text=_("Leave empty to send it to the contact; separate addresses with commas."),

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allyance.sales.models.money import currency_choices, default_currency
 
@@ -97,7 +98,9 @@ class CommissionTier(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(10000)],
     )
-    rate = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2, validators=PERCENT)
+    rate = models.DecimalField(
+        pgettext_lazy("commission", "rate (%)"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
 
     audited = True
 
