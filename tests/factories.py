@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from allyance.activities.models import Activity
@@ -292,3 +293,191 @@ class PaymentFactory(DjangoModelFactory):
     received_on = factory.LazyFunction(datetime.date.today)
     amount = "100.00"
     currency = "CNY"
+
+
+# --- Partner relationship management and service --------------------------------------------
+
+
+class TierFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.Tier"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    rank = 1
+
+
+class PartnerAgreementFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.PartnerAgreement"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Reseller agreement {n}")
+    starts_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30))
+    ends_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=335))
+
+
+class OnboardingStepFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.OnboardingStep"
+
+    name = factory.Sequence(lambda n: f"Onboarding step {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class DistributionRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.DistributionRule"
+
+    name = factory.Sequence(lambda n: f"Distribution rule {n}")
+
+
+class LeadDistributionFactory(DjangoModelFactory):
+    """A lead offered to a partner, answer due in 48 hours (the lead moves to the partner)."""
+
+    class Meta:
+        model = "partners.LeadDistribution"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    lead = factory.SubFactory(LeadFactory, organisation=factory.SelfAttribute("..organisation"))
+    offered_at = factory.LazyFunction(timezone.now)
+    respond_by = factory.LazyAttribute(lambda o: o.offered_at + datetime.timedelta(hours=48))
+
+
+class DealRegistrationFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.DealRegistration"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    customer_name = factory.Sequence(lambda n: f"Registered customer {n}")
+    estimated_amount = "50000.00"
+    currency = "CNY"
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class MdfAllocationFactory(DjangoModelFactory):
+    """This quarter's funds for a partner."""
+
+    class Meta:
+        model = "partners.MdfAllocation"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    period_start = factory.LazyFunction(
+        lambda: datetime.date(
+            datetime.date.today().year, 3 * ((datetime.date.today().month - 1) // 3) + 1, 1
+        )
+    )
+    period_end = factory.LazyAttribute(
+        lambda o: (
+            datetime.date(o.period_start.year + (o.period_start.month + 3 > 12),
+                          (o.period_start.month + 2) % 12 + 1, 1)
+            - datetime.timedelta(days=1)
+        )
+    )  # fmt: skip
+    amount = "10000.00"
+    currency = "CNY"
+
+
+class MdfRequestFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.MdfRequest"
+
+    allocation = factory.SubFactory(MdfAllocationFactory)
+    organisation = factory.SelfAttribute("allocation.organisation")
+    activity_name = factory.Sequence(lambda n: f"Roadshow {n}")
+    plan = "Two seminars with a product demo."
+    amount = "3000.00"
+    expected_leads = 20
+
+
+class MdfClaimFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.MdfClaim"
+
+    request = factory.SubFactory(MdfRequestFactory, status="approved", approved_amount="3000.00")
+    organisation = factory.SelfAttribute("request.organisation")
+    invoice_number = factory.Sequence(lambda n: f"EXP-{n:05d}")
+    invoice_date = factory.LazyFunction(datetime.date.today)
+    amount = "2500.00"
+
+
+class CourseFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.Course"
+
+    title = factory.Sequence(lambda n: f"Storage sales basics {n}")
+    materials = "What the product does and for whom."
+    pass_mark_percent = 50
+
+
+class QuizQuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.QuizQuestion"
+
+    course = factory.SubFactory(CourseFactory)
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    choices = ["Right", "Wrong"]
+    correct_choice = 0
+
+
+class CertificationFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.Certification"
+
+    name = factory.Sequence(lambda n: f"Certified storage seller {n}")
+    course = factory.SubFactory(CourseFactory)
+    valid_months = 24
+
+
+class CertificationAwardFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.CertificationAward"
+
+    certification = factory.SubFactory(CertificationFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    holder = factory.SubFactory(
+        UserFactory, role=Role.PARTNER_USER, organisation=factory.SelfAttribute("..organisation")
+    )
+    awarded_on = factory.LazyFunction(datetime.date.today)
+    expires_on = factory.LazyAttribute(lambda o: o.awarded_on + datetime.timedelta(days=730))
+
+
+class ContentItemFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.ContentItem"
+
+    title = factory.Sequence(lambda n: f"Sales deck {n}")
+    kind = "sales_deck"
+
+
+class AnnouncementFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.Announcement"
+
+    title = factory.Sequence(lambda n: f"Announcement {n}")
+    body = "New products this quarter."
+    publish_from = factory.LazyFunction(datetime.date.today)
+
+
+class IncentivePlanFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.IncentivePlan"
+
+    name = factory.Sequence(lambda n: f"Rebate plan {n}")
+    kind = "rebate"
+    currency = "CNY"
+    rebate_percent = "2.00"
+    threshold = "100000.00"
+
+
+class CaseFactory(DjangoModelFactory):
+    class Meta:
+        model = "service.Case"
+
+    organisation = factory.LazyFunction(company)
+    account = factory.SubFactory(
+        AccountFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    number = factory.Sequence(lambda n: f"CASE-2026-{n:05d}")
+    subject = factory.Sequence(lambda n: f"Disk array fault {n}")
+    problem = "A disk shows a red light."

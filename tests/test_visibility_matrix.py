@@ -8,10 +8,6 @@ row in `ROWS` says how to make a record that belongs to a partner.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -39,16 +35,20 @@ from tests.factories import (
     TerritoryFactory,
     UserFactory,
 )
+from tests.visibility_rows import PART_PAGES, PART_ROWS, Row, marker
 
 pytestmark = pytest.mark.django_db
 
-LIST_PAGE_NAMESPACES = ("customers", "activities", "core", "sales", "catalog", "orders")
-_serial = itertools.count()
-
-
-def marker() -> str:
-    """A word that appears on a page only if the row it names is shown."""
-    return f"mark{next(_serial):05d}zz"
+LIST_PAGE_NAMESPACES = (
+    "customers",
+    "activities",
+    "core",
+    "sales",
+    "catalog",
+    "orders",
+    "partners",
+    "service",
+)
 
 
 def _attachment(user: User):
@@ -354,22 +354,6 @@ def _shipment(user: User):
     return shipment
 
 
-@dataclass(frozen=True)
-class Row:
-    """How to make a record that belongs to a partner user's organisation."""
-
-    make: Callable[[User], Model]
-    shown_as: Callable[[Model], str] = str  # the text a list page shows for the record
-    change: dict = field(default_factory=dict)  # a PATCH that a leak would let through
-    lookup: str = "pk"  # the attribute that is the id in API URLs
-    lookup_field: str = "id"  # …and its name in API responses
-    partners_see_own: bool = True  # False: company data that partners never see
-    # Centrally maintained company data (catalog, price lists): a partner reads what the
-    # company shares with it and never changes it, not even the rows it can read.
-    central: bool = False
-    shared_with_all: bool = False  # central data every partner reads (the active catalog)
-
-
 ROWS: dict[str, Row] = {
     "expenses": Row(make=_expense, shown_as=lambda e: e.description, change={"amount": "1.00"}),
     # Central plans: staff read, administrators write, partners see none.
@@ -572,6 +556,8 @@ PAGES: dict[str, str] = {
     "orders:quote-list": "quotes",
     "orders:quote-approval-list": "quote-approvals",
 }
+ROWS.update(PART_ROWS)
+PAGES.update(PART_PAGES)
 
 
 def list_page_names() -> set[str]:

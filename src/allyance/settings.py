@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "allyance.sales",
     "allyance.catalog",
     "allyance.orders",
+    "allyance.partners",
+    "allyance.service",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,7 @@ from allyance.orders.api.billing import InvoiceViewSet, PaymentViewSet, Receivab
 from allyance.orders.api.documents import DocumentTemplateViewSet, GeneratedDocumentViewSet
 from allyance.orders.api.fulfilment import OrderLineViewSet, OrderViewSet, ShipmentViewSet
 from allyance.orders.api.quotes import QuoteLineViewSet, QuoteViewSet
+from allyance.partners.api import register as register_partner_api
 from allyance.sales.api.commissions import CommissionPlanViewSet, CommissionStatementViewSet
 from allyance.sales.api.expenses import ExpenseViewSet
 from allyance.sales.api.leads import LeadEventViewSet, LeadViewSet, ScoringRuleViewSet
@@ -38,6 +39,7 @@ from allyance.sales.api.routing import (
     LeadRoutingViewSet,
 )
 from allyance.sales.api.targets import TargetViewSet
+from allyance.service.api import ROUTES as SERVICE_ROUTES
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
@@ -91,6 +93,9 @@ router.register("order-lines", OrderLineViewSet, basename="order-line")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("document-templates", DocumentTemplateViewSet, basename="document-template")
 router.register("documents", GeneratedDocumentViewSet, basename="document")
+register_partner_api(router)
+for prefix, viewset, basename in SERVICE_ROUTES:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -123,6 +128,8 @@ urlpatterns = [
     path("", include("allyance.sales.urls")),
     path("", include("allyance.catalog.urls")),
     path("", include("allyance.orders.urls")),
+    path("", include("allyance.partners.urls")),
+    path("", include("allyance.service.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

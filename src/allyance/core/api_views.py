@@ -23,6 +23,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "tier",
             "status",
             "parent",
+            "shares_with_parent",
             "channel_manager",
             "created_at",
             "updated_at",

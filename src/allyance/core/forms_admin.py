@@ -216,7 +216,15 @@ class OrganisationForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "partner_type", "tier", "status", "parent", "channel_manager"]
+        fields = [
+            "name",
+            "partner_type",
+            "tier",
+            "status",
+            "parent",
+            "shares_with_parent",
+            "channel_manager",
+        ]
         field_classes = {"channel_manager": UserChoiceField}
 
     def __init__(self, *args, **kwargs):
@@ -228,7 +236,7 @@ class OrganisationForm(StyledFormMixin, forms.ModelForm):
         self.fields["parent"].help_text = _(
             "In a two-tier channel: the distributor this partner buys through."
         )
-        self.fields["tier"].help_text = _("For example registered, silver or gold.")
+        self.fields["tier"].help_text = _("The programme tier: it sets prices, discount and MDF.")
         manager = User.objects.filter(pk=self.instance.channel_manager_id)
         self.fields["channel_manager"].queryset = staff_users(keep=manager)
 

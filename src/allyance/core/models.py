@@ -65,7 +65,14 @@ class Organisation(models.Model):
     partner_type = models.CharField(
         _("partner type"), max_length=40, choices=PartnerType.choices, blank=True
     )
-    tier = models.CharField(_("tier"), max_length=60, blank=True)
+    tier = models.ForeignKey(
+        "partners.Tier",
+        verbose_name=_("tier"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organisations",
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
@@ -84,6 +91,14 @@ class Organisation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="managed_partners",
+    )
+    shares_with_parent = models.BooleanField(
+        _("the partner above sees our records"),
+        default=True,
+        help_text=_(
+            "In a two-tier channel: the distributor's users see this partner's records. "
+            "The partner's administrator may turn it off."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -2,8 +2,9 @@
 
 Every selector, view, API endpoint, export, search and report starts from
 `visible_to(user, queryset)`. Staff see by their role's scope (own / team /
-territory / all), partner users see their own organisation's records, and
-portal customers see their own account's records.
+territory / all), partner users see their own organisation's records (and, in a
+two-tier channel, those of the partners below that share with them), and portal
+customers see their own account's records.
 
 Centrally maintained data (the catalog, price lists) is the company's: staff read
 all of it, partners and customers read what the model's `shared_with(user)` says
@@ -17,7 +18,7 @@ from enum import StrEnum
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from allyance.core.models import PARTNER_ROLES, Role, Team, territory_subtree_ids
+from allyance.core.models import PARTNER_ROLES, Organisation, Role, Team, territory_subtree_ids
 
 
 class Scope(StrEnum):
@@ -67,6 +68,40 @@ def team_member_ids_of(user) -> set[int]:
     return cached
 
 
+def _organisations_below(roots: set[int], *, shared_only: bool) -> set[int]:
+    found = set(roots)
+    frontier = set(roots)
+    while frontier:
+        children = Organisation.objects.filter(parent_id__in=frontier)
+        if shared_only:
+            children = children.filter(shares_with_parent=True)
+        frontier = set(children.values_list("id", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def partner_organisation_ids_of(user) -> set[int]:
+    """A partner user's organisation and, in a two-tier channel, every partner below it that
+    shares its records upwards (a distributor sees its resellers; a reseller never sees its
+    distributor or the distributor's other resellers)."""
+    cached = getattr(user, "_partner_organisation_ids", None)
+    if cached is None:
+        roots = {user.organisation_id} if user.organisation_id else set()
+        cached = _organisations_below(roots, shared_only=True) if roots else set()
+        user._partner_organisation_ids = cached
+    return cached
+
+
+def managed_organisation_ids_of(user) -> set[int]:
+    """The partners a channel manager looks after, with every partner below them."""
+    cached = getattr(user, "_managed_organisation_ids", None)
+    if cached is None:
+        roots = set(Organisation.objects.filter(channel_manager=user).values_list("id", flat=True))
+        cached = _organisations_below(roots, shared_only=False) if roots else set()
+        user._managed_organisation_ids = cached
+    return cached
+
+
 def visibility_filter(user, model: type[Model]) -> Q | None:
     """The filter that restricts `model` to what `user` may see; None means everything."""
     nothing = Q(pk__in=[])
@@ -80,7 +115,7 @@ def visibility_filter(user, model: type[Model]) -> Q | None:
             return nothing
         return Q(**{path: user.customer_account_id})
     if user.role in PARTNER_ROLES and not user.is_superuser:
-        return Q(organisation_id=user.organisation_id)
+        return Q(organisation_id__in=partner_organisation_ids_of(user))
 
     scope = scope_of(user)
     if scope is None:
@@ -96,7 +131,7 @@ def visibility_filter(user, model: type[Model]) -> Q | None:
         if path and territories:
             condition |= Q(**{f"{path}__in": territories})
     if scope == Scope.PARTNERS:
-        condition |= Q(organisation__channel_manager_id=user.pk)
+        condition |= Q(organisation_id__in=managed_organisation_ids_of(user))
     return condition
 
 

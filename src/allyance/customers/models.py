@@ -80,6 +80,7 @@ class Account(BusinessModel):
     email = models.EmailField(_("email"), blank=True)
     email_alt = models.EmailField(_("other email"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=40, blank=True, db_index=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -87,9 +88,17 @@ class PriceList(BusinessModel):
 
     @classmethod
     def shared_with(cls, user) -> Q:
-        """A partner reads the lists assigned to it; a portal customer its account's lists."""
+        """A partner reads the lists assigned to it and its tier's list; a portal customer its
+        account's lists."""
         if user.is_partner and user.organisation_id:
             shared = PriceList.partners.through.objects.filter(organisation_id=user.organisation_id)
+            tier_lists = apps.get_model("partners", "Tier").objects.filter(
+                organisations=user.organisation_id, price_list__isnull=False
+            )
+            return Q(active=True) & (
+                Q(pk__in=shared.values("pricelist_id"))
+                | Q(pk__in=tier_lists.values("price_list_id"))
+            )
         elif user.is_customer and user.customer_account_id:
             shared = PriceList.accounts.through.objects.filter(account_id=user.customer_account_id)
         else:

@@ -190,6 +190,13 @@ class DemoBuilder:
         )
         return user
 
+    def tier(self, name: str):
+        """The programme tier of that name; the partners part of the demo sets its policy."""
+        from allyance.partners.models import Tier
+
+        rank = {"Registered": 1, "Silver": 2, "Gold": 3}.get(name, 0)
+        return Tier.objects.get_or_create(name=name, defaults={"rank": rank})[0]
+
     def build_people(self, admin: User) -> None:
         company = Organisation.company()
         for username, role, family, given, language in STAFF:
@@ -200,7 +207,7 @@ class DemoBuilder:
                 name=name,
                 kind=Organisation.Kind.PARTNER,
                 partner_type=kind,
-                tier=tier,
+                tier=self.tier(tier),
                 parent=self.partners.get(parent),
                 channel_manager=self.users["channel"],
             )

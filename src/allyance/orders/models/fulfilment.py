@@ -14,9 +14,13 @@ from allyance.orders.models.common import LineItem, PricedDocument
 
 
 class Order(PricedDocument):
-    """A confirmed sale: from an accepted quote or entered directly."""
+    """A sale: from an accepted quote, entered directly, or placed by a partner in the portal.
+
+    A partner's order starts as submitted and becomes confirmed when the company accepts it.
+    """
 
     class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
         CONFIRMED = "confirmed", _("Confirmed")
         PARTLY_SHIPPED = "partly_shipped", _("Partly shipped")
         SHIPPED = "shipped", _("Shipped")
@@ -50,6 +54,15 @@ class Order(PricedDocument):
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED
+    )
+    end_customer = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("end customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("For a partner's order on behalf of a customer; empty: for stock."),
     )
     order_date = models.DateField(_("order date"))
     requested_delivery = models.DateField(_("requested delivery"), null=True, blank=True)

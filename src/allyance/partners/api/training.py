@@ -1,0 +1,3 @@
+"""REST API of the partners app: the training part. ROUTES: (prefix, viewset, basename)."""
+
+ROUTES: list = []

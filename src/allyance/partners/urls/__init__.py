@@ -1,0 +1,24 @@
+"""Web pages of the partners app: programme, portal, lead distribution, deal registration,
+MDF, indirect ordering, training and content, scorecards and incentives (one module each)."""
+
+from allyance.partners.urls import (
+    distribution,
+    incentives,
+    mdf,
+    ordering,
+    programme,
+    registrations,
+    training,
+)
+
+app_name = "partners"
+
+urlpatterns = [
+    *programme.urlpatterns,
+    *distribution.urlpatterns,
+    *registrations.urlpatterns,
+    *mdf.urlpatterns,
+    *ordering.urlpatterns,
+    *training.urlpatterns,
+    *incentives.urlpatterns,
+]

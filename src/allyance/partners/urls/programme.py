@@ -1,0 +1,5 @@
+"""Web pages of the partners app: the programme part."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

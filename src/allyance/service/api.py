@@ -1,0 +1,3 @@
+"""REST API of the service app. ROUTES: (prefix, viewset, basename)."""
+
+ROUTES: list = []

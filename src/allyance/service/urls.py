@@ -1,0 +1,7 @@
+"""Web pages of the service app: cases (service requests and warranty claims)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "service"
+
+urlpatterns: list = []
