@@ -134,6 +134,15 @@ class LeadDistribution(BusinessModel):
         related_name="+",
     )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # Who owned the lead before the offer: it goes back to them when the offer ends unanswered.
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("lead distribution")
