@@ -43,6 +43,7 @@ urlpatterns += [
     path("orders/<int:pk>/edit/", order_views.order_edit, name="order-edit"),
     path("orders/<int:pk>/cancel/", order_views.order_cancel, name="order-cancel"),
     path("orders/<int:pk>/action/", order_views.order_action, name="order-action"),
+    path("orders/<int:pk>/confirm/", order_views.order_confirm, name="order-confirm"),
     path("orders/<int:pk>/lines/", order_views.order_line_add, name="order-line-add"),
     path(
         "orders/<int:pk>/lines/<int:line_pk>/remove/",

@@ -1,6 +1,8 @@
 """Writes on orders and their shipments: entry, conversion from a quote, and fulfilment.
 
 The status moves only through `_move`, checked against `ALLOWED_TRANSITIONS`.
+A partner's order placed in the portal starts submitted; company staff confirm it
+(`order_confirm`) or cancel it, and only a confirmed order ships or is invoiced.
 Confirmed, partly shipped and shipped follow from the shipments (shipped quantity
 per line against the ordered quantity); delivered is marked, or follows when every
 shipment of a fully shipped order has arrived; closed follows delivered; an order
@@ -32,6 +34,7 @@ Status = Order.Status
 # From each status, the statuses an order may move to. Closed and cancelled are final;
 # deleting a shipment may move an order back towards confirmed.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.SUBMITTED: frozenset({Status.CONFIRMED, Status.CANCELLED}),
     Status.CONFIRMED: frozenset({Status.PARTLY_SHIPPED, Status.SHIPPED, Status.CANCELLED}),
     Status.PARTLY_SHIPPED: frozenset({Status.CONFIRMED, Status.SHIPPED}),
     Status.SHIPPED: frozenset({Status.CONFIRMED, Status.PARTLY_SHIPPED, Status.DELIVERED}),
@@ -41,6 +44,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # Statuses in which the order's lines and prices may still change.
 LINES_EDITABLE = frozenset({Status.CONFIRMED})
+# Statuses in which the order may still be cancelled (when nothing has shipped).
+CANCELLABLE = frozenset({Status.SUBMITTED, Status.CONFIRMED})
 # Statuses in which goods may still leave the warehouse.
 SHIPPABLE = frozenset({Status.CONFIRMED, Status.PARTLY_SHIPPED})
 FINAL = frozenset({Status.CLOSED, Status.CANCELLED})
@@ -87,10 +92,31 @@ def _move(order: Order, to: str, *, by: User | None, **fields) -> Order:
     return order
 
 
+def placed_with_company(order: Order) -> bool:
+    """A partner's order to the company, placed in the portal (for an end customer, or for
+    stock on the partner's house account): the company confirms, ships and invoices it, and
+    the partner follows it."""
+    if order.end_customer_id is not None:
+        return True
+    if order.account_id is None:
+        return False
+    from django.apps import apps
+
+    house_accounts = apps.get_model("partners", "HouseAccount")
+    return house_accounts.objects.filter(account_id=order.account_id).exists()
+
+
+def partner_may_change(order: Order, by: User | None) -> bool:
+    """Partner users change their own orders, but not the ones the company fulfils for them."""
+    return by is None or not by.is_partner or not placed_with_company(order)
+
+
 def _ensure_may_change(order: Order, by: User | None) -> None:
     ensure_may_write(by, Order)
     if by is not None and not can_see(by, order):
         raise PermissionDenied(_("You cannot change this order."))
+    if not partner_may_change(order, by):
+        raise PermissionDenied(_("The company fulfils this order; you follow its status here."))
 
 
 # --------------------------------------------------------------------------- quantities
@@ -182,6 +208,10 @@ def order_save(*, order: Order, by: User | None, expected_version: int | None = 
     ):
         raise ValidationError({"opportunity": _("The opportunity belongs to another account.")})
     if order.pk is None:
+        if by is not None and by.is_partner and placed_with_company(order):
+            raise ValidationError(
+                {"account": _("Orders to the company are placed in the partner portal.")}
+            )
         _default_ownership(order, by)
         _default_price_list(order)
         if order.price_list_id is not None:
@@ -200,6 +230,8 @@ def order_save(*, order: Order, by: User | None, expected_version: int | None = 
             raise ValidationError(
                 _("A %(status)s order cannot be changed.") % {"status": _label(stored.status)}
             )
+        if stored.status != Status.SUBMITTED and not partner_may_change(stored, by):
+            raise PermissionDenied(_("The company fulfils this order; you follow its status here."))
         for name in ("status", "number", "quote_id", "delivered_at", "closed_at"):
             setattr(order, name, getattr(stored, name))
         order.cancel_reason = stored.cancel_reason
@@ -355,17 +387,25 @@ def order_line_remove(order: Order, line: OrderLine, *, by: User | None) -> None
 def order_cancel(
     order: Order, *, by: User | None, reason: str, expected_version: int | None = None
 ) -> Order:
-    """Cancel an order that has shipped nothing; the reason is required and kept."""
+    """Cancel an order that has shipped nothing; the reason is required and kept.
+
+    A submitted partner order is cancelled by the company (declined) or by the partner
+    (withdrawn); once confirmed, only the company cancels it.
+    """
     reason = (reason or "").strip()
-    _ensure_may_change(order, by)
+    ensure_may_write(by, Order)
+    if by is not None and not can_see(by, order):
+        raise PermissionDenied(_("You cannot change this order."))
     if not reason:
         raise ValidationError({"reason": _("Say why the order is cancelled.")})
     with transaction.atomic():
         current = _lock(order)
+        if current.status != Status.SUBMITTED and not partner_may_change(current, by):
+            raise PermissionDenied(_("The company fulfils this order; you follow its status here."))
         _check_version(current, expected_version)
         if current.status == Status.CONFIRMED and current.shipments.exists():
             raise _refuse(Status.PARTLY_SHIPPED, Status.CANCELLED)
-        if current.status != Status.CONFIRMED:
+        if current.status not in CANCELLABLE:
             raise ValidationError(
                 {
                     "status": _("An order that is %(status)s cannot be cancelled.")
@@ -373,6 +413,48 @@ def order_cancel(
                 }
             )
         return _move(current, Status.CANCELLED, by=by, cancel_reason=reason[:255])
+
+
+def order_confirm(order: Order, *, by: User | None, expected_version: int | None = None) -> Order:
+    """The company accepts a partner's submitted order; from now on it ships and is invoiced.
+
+    Only company staff who may write orders confirm; a partner never confirms its own.
+    The partner user who placed the order is notified.
+    """
+    ensure_may_write(by, Order)
+    if by is not None:
+        if not can_see(by, order):
+            raise PermissionDenied(_("You cannot change this order."))
+        if not by.is_internal:
+            raise PermissionDenied(_("Only the company confirms a partner's order."))
+    with transaction.atomic():
+        current = _lock(order)
+        _check_version(current, expected_version)
+        if current.status != Status.SUBMITTED:
+            raise ValidationError(
+                {
+                    "status": _("Only a submitted order can be confirmed; this one is %(status)s.")
+                    % {"status": _label(current.status)}
+                }
+            )
+        current = _move(current, Status.CONFIRMED, by=by)
+        placer = current.owner
+        if placer is not None and placer.is_active and (by is None or placer.pk != by.pk):
+            transaction.on_commit(lambda: _notify_confirmed(placer, current))
+    return current
+
+
+def _notify_confirmed(recipient: User, order: Order) -> None:
+    from allyance.core.notifications import in_language_of, notification_send
+
+    with in_language_of(recipient):
+        notification_send(
+            recipient=recipient,
+            message=_("Your order %(number)s was confirmed.") % {"number": order.number},
+            url=order.get_absolute_url(),
+            kind="order_confirmed",
+            email=True,
+        )
 
 
 def order_mark_delivered(

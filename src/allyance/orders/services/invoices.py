@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -25,6 +25,7 @@ from allyance.core.services import ensure_may_write
 from allyance.core.visibility import visible_to
 from allyance.customers.models import Account
 from allyance.orders.models import Invoice, InvoiceLine, Order, OrderLine, OrderSettings
+from allyance.orders.services.fulfilment import placed_with_company
 from allyance.orders.services.lines import line_add, recalculate
 from allyance.orders.services.numbers import next_number
 
@@ -135,6 +136,12 @@ def invoice_from_order(
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status == Order.Status.CANCELLED:
             raise ValidationError({"order": _("A cancelled order cannot be invoiced.")})
+        if order.status == Order.Status.SUBMITTED:
+            raise ValidationError(
+                {"order": _("A submitted order is invoiced once the company confirms it.")}
+            )
+        if by is not None and by.is_partner and placed_with_company(order):
+            raise PermissionDenied(_("The company invoices the orders it fulfils for you."))
         if order.account_id is None:
             raise ValidationError({"order": _("The order has no account to invoice.")})
         lines = list(order.lines.order_by("position", "id"))

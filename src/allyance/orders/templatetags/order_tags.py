@@ -12,6 +12,7 @@ from allyance.orders.selectors.fulfilment import orders_visible_to
 register = template.Library()
 
 STATUS_CLASSES = {
+    "submitted": "bg-orange-lt",
     "confirmed": "bg-blue-lt",
     "partly_shipped": "bg-yellow-lt",
     "shipped": "bg-cyan-lt",

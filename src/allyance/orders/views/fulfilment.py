@@ -151,7 +151,10 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **forms) -
         {"line": line, "shipped": shipped.get(line.pk, 0), "remaining": remaining[line.pk]}
         for line in lines
     ]
-    writable = not user.is_customer
+    # A partner follows the orders the company fulfils for it: it may withdraw one while
+    # submitted, and change nothing else.
+    submitted = order.status == Status.SUBMITTED
+    writable = not user.is_customer and services.partner_may_change(order, user)
     has_shipments = order.shipments.exists()
     may_ship = writable and order.status in services.SHIPPABLE and any(remaining.values())
     return render(
@@ -163,15 +166,22 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **forms) -
             "shipments": order.shipments.prefetch_related("lines__order_line").select_related(
                 "created_by"
             ),
-            "may_edit": writable and order.status not in services.FINAL,
+            "may_edit": (writable or (submitted and not user.is_customer))
+            and order.status not in services.FINAL,
+            "may_confirm": submitted and user.is_internal,
             "may_edit_lines": writable
             and order.status in services.LINES_EDITABLE
             and not has_shipments,
             "may_ship": may_ship,
-            "may_cancel": writable and order.status == Status.CONFIRMED and not has_shipments,
+            "may_cancel": (writable or submitted)
+            and not user.is_customer
+            and order.status in services.CANCELLABLE
+            and not has_shipments,
             "may_deliver": writable and order.status == Status.SHIPPED,
             # The invoices part decides who may bill and how much remains to invoice.
-            "may_invoice": writable and order.status != Status.CANCELLED and bool(lines),
+            "may_invoice": writable
+            and order.status not in (Status.CANCELLED, Status.SUBMITTED)
+            and bool(lines),
             "may_close": writable and order.status == Status.DELIVERED,
             "may_change_shipments": writable
             and order.status not in (Status.DELIVERED, Status.CLOSED, Status.CANCELLED),
@@ -279,6 +289,22 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Order cancelled."))
             return redirect(order.get_absolute_url())
     return _detail(request, order, cancel_form=form)
+
+
+@login_required
+@require_POST
+def order_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Company staff accept a partner's submitted order."""
+    order = _visible_order(request, pk)
+    version = request.POST.get("version", "")
+    try:
+        services.order_confirm(
+            order, by=request.user, expected_version=int(version) if version.isdigit() else None
+        )
+    except (ValidationError, PermissionDenied, ConflictError) as exc:
+        return _detail(request, order, action_errors=_errors(exc), status=400)
+    messages.success(request, _("Order confirmed."))
+    return redirect(order.get_absolute_url())
 
 
 @login_required

@@ -6,6 +6,7 @@ Import models from here (`from allyance.partners.models import Tier`).
 from allyance.partners.models.distribution import DistributionRule, LeadDistribution
 from allyance.partners.models.incentives import IncentivePlan
 from allyance.partners.models.mdf import MdfAllocation, MdfClaim, MdfClaimLine, MdfRequest
+from allyance.partners.models.ordering import HouseAccount
 from allyance.partners.models.programme import (
     OnboardingItem,
     OnboardingStep,
@@ -33,6 +34,7 @@ __all__ = [
     "CourseAttempt",
     "DealRegistration",
     "DistributionRule",
+    "HouseAccount",
     "IncentivePlan",
     "LeadDistribution",
     "MdfAllocation",

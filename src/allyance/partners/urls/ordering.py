@@ -1,5 +1,9 @@
 """Web pages of the partners app: the ordering part."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from allyance.partners.views import ordering as views
+
+urlpatterns: list = [
+    path("portal/orders/new/", views.portal_order_create, name="portal-order-create"),
+]
