@@ -7,10 +7,13 @@ awards belong to the partner organisation of the person who took the course.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
@@ -29,6 +32,14 @@ def _for_partner(user) -> Q:
         # JSON text match: SQLite has no JSON containment lookup.
         types |= Q(partner_types__icontains=f'"{organisation.partner_type}"')
     return condition & types
+
+
+def partner_type_labels(types: list[str]) -> list[str]:
+    """The readable names of stored partner types (unknown codes as they are)."""
+    from allyance.core.models import Organisation
+
+    labels = dict(Organisation.PartnerType.choices)
+    return [str(labels.get(code, code)) for code in types]
 
 
 class Course(models.Model):
@@ -55,6 +66,9 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:course-detail", args=[self.pk])
 
     @classmethod
     def shared_with(cls, user) -> Q:
@@ -212,6 +226,12 @@ class ContentItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return f"{reverse('partners:content-list')}?{urlencode({'q': self.title})}"
+
+    def partner_type_labels(self) -> list[str]:
+        return partner_type_labels(self.partner_types)
+
     @classmethod
     def shared_with(cls, user) -> Q:
         return Q(active=True) & Q(pk__in=cls.objects.filter(_for_partner(user)).values("pk"))
@@ -246,6 +266,9 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def partner_type_labels(self) -> list[str]:
+        return partner_type_labels(self.partner_types)
 
     @classmethod
     def shared_with(cls, user) -> Q:
