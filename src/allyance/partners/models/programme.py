@@ -150,6 +150,11 @@ class PartnerAgreement(BusinessModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("partners:agreement-detail", args=[self.pk])
+
 
 class OnboardingStep(models.Model):
     """One step of the onboarding checklist every new partner goes through."""
