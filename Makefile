@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 MANAGE := $(PY) manage.py
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+# The suite runs in parallel (pytest-xdist), one worker per core; TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: run test setup setup-dev frontend messages translations lint bench backup clean
@@ -49,10 +51,10 @@ run: setup messages
 
 test: setup-dev messages
 	$(VENV)/bin/ruff check src tests
-	env -u DATABASE_URL $(VENV)/bin/pytest --cov --cov-report=term:skip-covered --cov-fail-under=85
+	env -u DATABASE_URL $(VENV)/bin/pytest -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered --cov-fail-under=85
 	@if [ -n "$$DATABASE_URL" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		url="$${DATABASE_URL:-$(PG_TEST_URL)}"; echo "== the same suite on PostgreSQL ($$url)"; \
-		DATABASE_URL="$$url" $(VENV)/bin/pytest -q; \
+		DATABASE_URL="$$url" $(VENV)/bin/pytest -n $(TEST_WORKERS) -q; \
 	else echo "== PostgreSQL not reachable on 127.0.0.1:5432 and DATABASE_URL unset: PostgreSQL run not done"; fi
 
 lint: setup-dev
