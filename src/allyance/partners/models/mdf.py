@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
@@ -61,6 +62,9 @@ class MdfAllocation(BusinessModel):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.period_start:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:mdf-allocation-detail", args=[self.pk])
 
 
 class MdfRequest(BusinessModel):
@@ -128,6 +132,9 @@ class MdfRequest(BusinessModel):
     def __str__(self) -> str:
         return self.activity_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("partners:mdf-request-detail", args=[self.pk])
+
 
 class MdfClaim(BusinessModel):
     """After the activity, the partner claims the funds with proof and its expense invoice.
@@ -185,6 +192,9 @@ class MdfClaim(BusinessModel):
 
     def __str__(self) -> str:
         return self.invoice_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:mdf-claim-detail", args=[self.pk])
 
     def files_locked(self) -> bool:
         return self.status in (self.Status.APPROVED, self.Status.PAID)
