@@ -26,7 +26,11 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's open tasks and the records they touched last."""
+    """The user's open tasks and the records they touched last; partners have their portal."""
+    if request.user.is_partner:
+        from allyance.partners.views.incentives import portal_home
+
+        return portal_home(request)
     from allyance.activities.selectors import open_tasks_of
     from allyance.customers.selectors import accounts_visible_to, contacts_visible_to
 

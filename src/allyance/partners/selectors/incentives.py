@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
@@ -223,3 +223,134 @@ def earned_totals(results: Iterable[IncentiveResult]) -> dict[str, Decimal]:
     for result in results:
         totals[result.currency] += result.amount
     return dict(sorted(totals.items()))
+
+
+# --- The partner portal home -----------------------------------------------------------------
+
+
+@dataclass
+class PortalHome:
+    """What a partner user finds on the portal home: what waits for them, and how they do."""
+
+    organisation: object
+    leads_waiting: int = 0
+    leads_next: list = field(default_factory=list)  # offers awaiting an answer, soonest first
+    registrations: list = field(default_factory=list)  # (status, label, count)
+    accounts: int = 0
+    open_orders: int = 0
+    submitted_orders: int = 0
+    mdf: list = field(default_factory=list)  # this period's ledger rows of the organisation
+    open_cases: int = 0
+    open_warranty_claims: int = 0
+    certifications_held: int = 0
+    tier_gaps: list = field(default_factory=list)
+    new_content: list = field(default_factory=list)
+    new_content_count: int = 0
+    scorecard: object = None
+    announcements: list = field(default_factory=list)
+
+
+NEW_CONTENT_DAYS = 30
+
+
+def portal_home_summary(user, *, today: datetime.date | None = None) -> PortalHome:
+    """The portal home's counts, each read through the gate (a distributor's include the
+    partners below that share with it), with this quarter's scorecard of its organisation."""
+    from django.utils import timezone
+
+    from allyance.customers.selectors import accounts_visible_to
+    from allyance.orders.models import Order
+    from allyance.orders.selectors.fulfilment import orders_visible_to
+    from allyance.partners.models import DealRegistration, LeadDistribution
+    from allyance.partners.selectors.distribution import distributions_visible_to
+    from allyance.partners.selectors.mdf import mdf_ledger
+    from allyance.partners.selectors.registrations import registrations_visible_to
+    from allyance.partners.selectors.scorecards import score_period, scorecard
+    from allyance.partners.selectors.training import (
+        announcements_current,
+        certification_awards_visible_to,
+        content_items_visible_to,
+        tier_certification_gaps,
+    )
+    from allyance.service.models import Case
+    from allyance.service.selectors import cases_visible_to
+
+    today = today or timezone.localdate()
+    organisation = user.organisation
+    home = PortalHome(organisation=organisation)
+
+    waiting = distributions_visible_to(user).filter(status=LeadDistribution.Status.OFFERED)
+    home.leads_waiting = waiting.count()
+    home.leads_next = list(waiting.select_related("lead").order_by("respond_by", "id")[:5])
+
+    counts = dict(
+        registrations_visible_to(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    home.registrations = [
+        (status, label, counts.get(status, 0))
+        for status, label in DealRegistration.Status.choices
+        if counts.get(status) or status in ("submitted", "approved")
+    ]
+    home.accounts = accounts_visible_to(user).count()
+    orders = (
+        orders_visible_to(user)
+        .order_by()
+        .aggregate(
+            open=Count(
+                "id",
+                filter=~Q(
+                    status__in=[Order.Status.DELIVERED, Order.Status.CLOSED, Order.Status.CANCELLED]
+                ),
+            ),
+            submitted=Count("id", filter=Q(status=Order.Status.SUBMITTED)),
+        )
+    )
+    home.open_orders, home.submitted_orders = orders["open"], orders["submitted"]
+    if organisation is not None:
+        home.mdf = mdf_ledger(
+            user=user, period_start=today, period_end=today, organisation=organisation
+        )
+    cases = (
+        cases_visible_to(user)
+        .order_by()
+        .aggregate(
+            open=Count(
+                "id",
+                filter=~Q(
+                    status__in=[Case.Status.RESOLVED, Case.Status.REJECTED, Case.Status.CLOSED]
+                ),
+            ),
+            warranty=Count(
+                "id",
+                filter=Q(kind=Case.Kind.WARRANTY)
+                & ~Q(status__in=[Case.Status.RESOLVED, Case.Status.REJECTED, Case.Status.CLOSED]),
+            ),
+        )
+    )
+    home.open_cases, home.open_warranty_claims = cases["open"], cases["warranty"]
+    if organisation is not None:
+        home.certifications_held = (
+            certification_awards_visible_to(user)
+            .filter(organisation=organisation, awarded_on__lte=today, expires_on__gte=today)
+            .count()
+        )
+        home.tier_gaps = list(tier_certification_gaps(organisation, today=today))
+    since = timezone.now() - datetime.timedelta(days=NEW_CONTENT_DAYS)
+    new_content = content_items_visible_to(user).filter(updated_at__gte=since)
+    home.new_content_count = new_content.count()
+    home.new_content = list(new_content.order_by("-updated_at", "-id")[:5])
+    if organisation is not None and user.is_partner:
+        quarter = score_period("quarter", today)
+        home.scorecard = scorecard(
+            user=user,
+            organisation=organisation,
+            start=quarter.start,
+            end=quarter.end,
+            kind=quarter.kind,
+        )
+    home.announcements = list(announcements_current(user, today=today)[:5])
+    return home

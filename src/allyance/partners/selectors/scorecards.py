@@ -10,14 +10,15 @@ What the numbers mean (all per partner organisation, for a period whose both day
 - pipeline: the amount of its open opportunities created by the period's end;
 - won / lost / win rate: its deals closed in the period; win rate = won ÷ (won + lost);
 - revenue: net amount of its accepted orders dated in the period (see `selectors.incentives`);
-- leads: offers made to it in the period; acceptance rate = accepted ÷ (accepted + rejected +
-  expired), offers still open or recalled not counted; median hours from offer to acceptance;
+- leads: offers made to it in the period, as the distribution report counts them
+  (`selectors.distribution.distribution_stats`); acceptance rate = accepted ÷ (accepted +
+  rejected + expired); median hours from offer to acceptance;
 - registrations: submitted in the period; approved (or approved and since expired) and
   rejected when decided in the period;
 - certifications: awards valid on the period's last day (or today, if that is later);
-- MDF: allocations whose period overlaps this one; approved requests and paid claims against
-  them; revenue = won deals converted from the leads those activities brought; ROI (%) =
-  (revenue − paid) ÷ paid;
+- MDF: the MDF ledger's rows (`selectors.mdf.mdf_ledger`) for the allocations whose period
+  overlaps this one: allocated, approved, paid, the won revenue of the funded activities'
+  leads, and ROI = revenue ÷ paid;
 - incentives: what its plans paid for the period (`selectors.incentives`).
 Money is counted in one currency (the default unless asked): currencies are never added up.
 `include_below` rolls the partners below (a distributor's resellers) into the partner's card.
@@ -202,9 +203,10 @@ class Scorecard:
 
     @property
     def mdf_roi(self) -> Decimal | None:
-        if not self.mdf_paid:
-            return None
-        return ((self.mdf_revenue - self.mdf_paid) * HUNDRED / self.mdf_paid).quantize(TENTH)
+        """Won revenue per unit of MDF paid (the MDF ledger's ROI); None while nothing is paid."""
+        from allyance.partners.selectors.mdf import roi_of
+
+        return roi_of(self.mdf_revenue, self.mdf_paid)
 
     @property
     def incentives_earned(self) -> Decimal:
@@ -305,7 +307,7 @@ def _scorecards(
     _add_leads(user, ids, period, cards, members, add)
     _add_registrations(user, ids, period, add)
     _add_certifications(user, ids, period, cards, members)
-    _add_mdf(user, ids, period, currency, add)
+    _add_mdf(user, period, currency, add)
     _add_incentives(user, partners, ids, period, revenue, cards, members)
     return [cards[root] for root in root_ids]
 
@@ -349,33 +351,43 @@ def _add_deals(user, ids, period: ScorePeriod, currency: str, add) -> None:
 
 
 def _add_leads(user, ids, period: ScorePeriod, cards, members, add) -> None:
+    """Counts, rates and median time from `distribution_stats` (the distribution report's own
+    numbers); a roll-up's median needs the single durations, read in one more query."""
     from allyance.partners.models import LeadDistribution
+    from allyance.partners.selectors.distribution import distribution_stats
 
-    Status = LeadDistribution.Status
     opened, closed = period.datetime_range()
-    offers = (
-        visible_to(user, LeadDistribution.objects.all())
-        .filter(organisation_id__in=ids, offered_at__gte=opened, offered_at__lt=closed)
-        .order_by()
-    )
-    names = {
-        Status.ACCEPTED: "leads_accepted",
-        Status.REJECTED: "leads_rejected",
-        Status.EXPIRED: "leads_expired",
-    }
-    for row in offers.values("organisation_id", "status").annotate(count=Count("id")):
-        add(row["organisation_id"], "leads_offered", row["count"])
-        if row["status"] in names:
-            add(row["organisation_id"], names[row["status"]], row["count"])
+    stats = distribution_stats(user=user, start=opened, end=closed)
+    for org_id, row in stats.items():
+        for name in ("offered", "accepted", "rejected", "expired"):
+            add(org_id, f"leads_{name}", row[name])
+    rolled_up = [card for card in cards.values() if len(card.organisation_ids) > 1]
+    for card in cards.values():
+        if len(card.organisation_ids) == 1:
+            median = stats.get(card.organisation.pk, {}).get("median_hours_to_accept")
+            if median is not None:
+                card.median_hours_to_accept = Decimal(str(median)).quantize(TENTH)
+    if not rolled_up:
+        return
     hours: dict[int, list[float]] = defaultdict(list)
-    for org_id, offered_at, responded_at in offers.filter(
-        status=Status.ACCEPTED, responded_at__isnull=False
-    ).values_list("organisation_id", "offered_at", "responded_at"):
+    for org_id, offered_at, responded_at in (
+        visible_to(user, LeadDistribution.objects.all())
+        .filter(
+            organisation_id__in=ids,
+            offered_at__gte=opened,
+            offered_at__lt=closed,
+            status=LeadDistribution.Status.ACCEPTED,
+            responded_at__isnull=False,
+        )
+        .order_by()
+        .values_list("organisation_id", "offered_at", "responded_at")
+    ):
         for root in members.get(org_id, ()):
             hours[root].append((responded_at - offered_at).total_seconds() / 3600)
-    for root, values in hours.items():
-        median = statistics.median(values)
-        cards[root].median_hours_to_accept = Decimal(str(median)).quantize(TENTH)
+    for card in rolled_up:
+        values = hours.get(card.organisation.pk)
+        if values:
+            card.median_hours_to_accept = Decimal(str(statistics.median(values))).quantize(TENTH)
 
 
 def _add_registrations(user, ids, period: ScorePeriod, add) -> None:
@@ -421,56 +433,16 @@ def _add_certifications(user, ids, period: ScorePeriod, cards, members) -> None:
         cards[root].certification_names = sorted(held)
 
 
-def _add_mdf(user, ids, period: ScorePeriod, currency: str, add) -> None:
-    from allyance.partners.models import MdfAllocation, MdfClaim, MdfRequest
-    from allyance.sales.models import Opportunity, Stage
+def _add_mdf(user, period: ScorePeriod, currency: str, add) -> None:
+    """The MDF ledger's rows (allocations overlapping the period) in the card's currency."""
+    from allyance.partners.selectors.mdf import mdf_ledger
 
-    allocations = (
-        visible_to(user, MdfAllocation.objects.all())
-        .filter(
-            organisation_id__in=ids,
-            currency=currency,
-            period_start__lte=period.end,
-            period_end__gte=period.start,
-        )
-        .order_by()
-    )
-    for row in allocations.values("organisation_id").annotate(amount=Sum("amount")):
-        add(row["organisation_id"], "mdf_allocated", round_money(row["amount"] or 0, currency))
-    requests = visible_to(user, MdfRequest.objects.all()).filter(
-        allocation__in=allocations.values("pk")
-    )
-    for row in (
-        requests.filter(status=MdfRequest.Status.APPROVED)
-        .order_by()
-        .values("organisation_id")
-        .annotate(amount=Sum("approved_amount"))
-    ):
-        add(row["organisation_id"], "mdf_approved", round_money(row["amount"] or 0, currency))
-    for row in (
-        visible_to(user, MdfClaim.objects.all())
-        .filter(request__in=requests.values("pk"))
-        .order_by()
-        .values("organisation_id")
-        .annotate(amount=Sum("paid_amount"))
-    ):
-        add(row["organisation_id"], "mdf_paid", round_money(row["amount"] or 0, currency))
-    won = visible_to(user, Opportunity.objects.all()).filter(
-        outcome=Stage.Outcome.WON, currency=currency
-    )
-    seen: set[tuple[int, int]] = set()
-    for org_id, deal_id, amount in (
-        requests.filter(leads__converted_opportunity__in=won.values("pk"))
-        .order_by()
-        .values_list(
-            "organisation_id",
-            "leads__converted_opportunity_id",
-            "leads__converted_opportunity__amount",
-        )
-    ):
-        if (org_id, deal_id) not in seen:  # a deal counts once, however many activities
-            seen.add((org_id, deal_id))
-            add(org_id, "mdf_revenue", round_money(amount or 0, currency))
+    for row in mdf_ledger(user=user, period_start=period.start, period_end=period.end):
+        if row.currency == currency:
+            add(row.organisation_id, "mdf_allocated", row.allocated)
+            add(row.organisation_id, "mdf_approved", row.approved)
+            add(row.organisation_id, "mdf_paid", row.paid)
+            add(row.organisation_id, "mdf_revenue", row.revenue)
 
 
 def _add_incentives(user, partners, ids, period: ScorePeriod, revenue, cards, members) -> None:
@@ -516,7 +488,7 @@ def scorecard_columns() -> list[tuple[str, str]]:
         ("certifications_held", _("Certifications held")),
         ("mdf_allocated", _("MDF allocated")),
         ("mdf_paid", _("MDF paid")),
-        ("mdf_roi", _("MDF ROI (%)")),
+        ("mdf_roi", _("MDF ROI")),
         ("incentives_earned", _("Incentives earned")),
     ]
 
