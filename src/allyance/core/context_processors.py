@@ -28,10 +28,129 @@ def _group(label, icon: str, children: list[NavItem]) -> NavItem | None:
     return NavItem(label, children[0].url, icon, children)
 
 
+def _item(label, url_name: str, icon: str) -> NavItem:
+    return NavItem(label, reverse(url_name), icon)
+
+
+def _partner_portal_navigation(user) -> list[NavItem | None]:
+    """A partner user's own portal: their leads and deals, customers, orders, funds, service,
+    training and scorecard; the programme's central data read-only."""
+    return [
+        _item(_("Home"), "partners:portal-home", "home"),
+        _group(
+            _("Leads and deals"),
+            "trending-up",
+            [
+                _item(_("Leads offered to us"), "partners:distribution-list", "inbox"),
+                _item(_("Leads"), "sales:lead-list", "user-search"),
+                _item(_("Deal registrations"), "partners:registration-list", "shield-check"),
+                _item(_("Opportunities"), "sales:opportunity-list", "list-details"),
+                _item(_("Pipeline board"), "sales:opportunity-board", "layout-kanban"),
+            ],
+        ),
+        _group(
+            _("Customers"),
+            "building",
+            [
+                _item(_("Accounts"), "customers:account-list", "building"),
+                _item(_("Contacts"), "customers:contact-list", "users"),
+                _item(_("Activities"), "activities:activity-list", "calendar-event"),
+                _item(_("Calendar"), "activities:calendar", "calendar"),
+                _item(_("Tasks"), "activities:task-list", "checklist"),
+            ],
+        ),
+        _group(
+            pgettext_lazy("menu of quotes, sales orders and invoices", "Orders"),
+            "truck-delivery",
+            [
+                _item(_("Place an order"), "partners:portal-order-create", "shopping-cart"),
+                _item(pgettext_lazy("sales orders", "Orders"), "orders:order-list", "truck"),
+                _item(_("Quotes"), "orders:quote-list", "file-dollar"),
+                _item(_("Invoices"), "orders:invoice-list", "file-invoice"),
+                _item(_("Products"), "catalog:product-list", "package"),
+                _item(_("Price lists"), "catalog:price-list-list", "tags"),
+                _item(_("Configurator"), "catalog:configurator", "adjustments"),
+            ],
+        ),
+        _group(
+            _("Marketing funds"),
+            "coin",
+            [
+                _item(_("MDF ledger"), "partners:mdf-ledger", "report-money"),
+                _item(_("Fund requests"), "partners:mdf-request-list", "file-plus"),
+                _item(_("Claims"), "partners:mdf-claim-list", "receipt"),
+            ],
+        ),
+        _item(_("Service and warranty"), "service:case-list", "lifebuoy"),
+        _group(
+            _("Training"),
+            "school",
+            [
+                _item(_("Courses"), "partners:course-list", "school"),
+                _item(_("Certifications"), "partners:certification-list", "certificate"),
+                _item(_("Content library"), "partners:content-list", "books"),
+            ],
+        ),
+        _group(
+            _("Our partnership"),
+            "award",
+            [
+                _item(_("Scorecard"), "partners:scorecard", "chart-bar"),
+                _item(_("Our organisation"), "partners:my-organisation", "building-community"),
+                *(
+                    [_item(_("My users"), "core:my-users", "users-group")]
+                    if user.role == "partner_admin"
+                    else []
+                ),
+            ],
+        ),
+    ]
+
+
+def _partner_programme_pages(user) -> list[NavItem]:
+    """The channel's pages for company staff; the programme's set-up for those who run it."""
+    runs_programme = user.is_admin or user.role == "channel_manager"
+    return [
+        *([_item(_("Partners"), "partners:partner-list", "building-community")]
+          if runs_programme else []),
+        _item(_("Lead distribution"), "partners:distribution-list", "arrows-split"),
+        _item(_("Deal registrations"), "partners:registration-list", "shield-check"),
+        _item(_("MDF ledger"), "partners:mdf-ledger", "report-money"),
+        _item(_("Fund requests"), "partners:mdf-request-list", "file-plus"),
+        _item(_("Claims"), "partners:mdf-claim-list", "receipt"),
+        _item(_("Scorecards"), "partners:scorecard-compare", "chart-bar"),
+        _item(_("Lead distribution report"), "partners:distribution-report", "chart-pie"),
+        _item(_("Courses"), "partners:course-list", "school"),
+        _item(_("Certifications"), "partners:certification-list", "certificate"),
+        _item(_("Content library"), "partners:content-list", "books"),
+        *(
+            [
+                _item(_("Announcements"), "partners:announcement-list", "speakerphone"),
+                _item(_("Agreements"), "partners:agreement-list", "file-certificate"),
+                _item(_("Tiers"), "partners:tier-list", "stairs"),
+                _item(_("Distribution rules"), "partners:distribution-rule-list", "route"),
+                _item(_("Incentive plans"), "partners:incentive-plan-list", "gift"),
+                _item(_("Onboarding steps"), "partners:onboarding-step-list", "list-check"),
+            ]
+            if runs_programme
+            else []
+        ),
+        *(
+            [_item(_("Programme settings"), "partners:programme-settings", "settings")]
+            if user.is_admin
+            else []
+        ),
+    ]  # fmt: skip
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if user.is_partner:
+        return {
+            "nav_items": [item for item in _partner_portal_navigation(user) if item is not None]
+        }
     staff_or_partner = user.is_internal or user.is_partner
     time_pages = [
         NavItem(_("Activities"), reverse("activities:activity-list"), "calendar-event"),
@@ -110,8 +229,9 @@ def navigation(request) -> dict:
             order_pages,
         ),
     ]
+    if user.is_internal:
+        items.append(_group(_("Partners"), "building-community", _partner_programme_pages(user)))
+        items.append(_item(_("Service"), "service:case-list", "lifebuoy"))
     if user.is_admin:
         items.append(NavItem(_("Administration"), reverse("core:admin-home"), "settings"))
-    elif user.role == "partner_admin":
-        items.append(NavItem(_("My users"), reverse("core:my-users"), "users-group"))
     return {"nav_items": [item for item in items if item is not None]}
