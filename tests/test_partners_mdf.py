@@ -1150,3 +1150,55 @@ def test_staff_allocate_on_the_page_and_from_tier_share(
     )
     listing = client.get(reverse("partners:mdf-allocation-list")).content.decode()
     assert 'data-testid="mdf-from-tier"' in listing
+
+
+# --- Search and demo -----------------------------------------------------------------------
+
+
+def test_global_search_finds_requests_and_claims_only_for_those_who_see_them(
+    channel_manager, partner, partner_user, other_user
+):
+    from allyance.core.search import global_search
+
+    request = request_approve(
+        request=ask(allocate(partner, channel_manager), partner_user, activity_name="宁波路演"),
+        by=channel_manager,
+    )
+    claim = claim_for(request, partner_user, number="FP-7788")
+
+    def found(user, query):
+        return {row.pk for group in global_search(user, query) for row in group["rows"]}
+
+    assert request.pk in found(partner_user, "路演")
+    assert claim.pk in found(partner_user, "FP-7788")
+    assert not found(other_user, "路演") and not found(other_user, "FP-7788")
+
+
+def test_demo_builds_funds_at_every_status(channel_manager):
+    from types import SimpleNamespace
+
+    from allyance.partners.demo import mdf as demo_mdf
+
+    admin = UserFactory(role=Role.ADMIN, is_superuser=True)
+    partners, users = {}, {}
+    for key in ("huadong", "jinqiao", "pacific"):
+        partners[key] = OrganisationFactory(name=key, channel_manager=channel_manager)
+        users[f"{key}.user"] = UserFactory(role=Role.PARTNER_USER, organisation=partners[key])
+        users[f"{key}.admin"] = UserFactory(role=Role.PARTNER_ADMIN, organisation=partners[key])
+    LeadFactory(organisation=partners["huadong"], owner=users["huadong.user"])
+    demo = SimpleNamespace(
+        admin=admin, partners=partners, users=users, today=datetime.date(2026, 5, 15)
+    )
+    demo_mdf.build(demo)
+
+    assert MdfAllocation.objects.filter(period_start=Q_START, period_end=Q_END).count() == 3
+    assert set(MdfRequest.objects.values_list("status", flat=True)) == set(MdfRequest.Status.values)
+    assert MdfClaim.objects.filter(status="paid").count() == 1
+    waiting = MdfClaim.objects.get(status="submitted")
+    from allyance.partners.services.mdf import claim_has_proof
+
+    assert claim_has_proof(waiting)
+    rows = {row.organisation_id: row for row in mdf_ledger(user=admin)}
+    huadong = rows[partners["huadong"].pk]
+    assert (huadong.paid, huadong.leads) == (Decimal("23500.00"), 1)
+    assert huadong.claimed == Decimal("24000.10")

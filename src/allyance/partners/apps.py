@@ -10,6 +10,7 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         # Each part registers its search documents, timeline sources and signals here.
         self._ready_programme()
+        self._ready_mdf()
 
     def _ready_programme(self) -> None:
         from allyance.core import search
@@ -27,4 +28,29 @@ class PartnersConfig(AppConfig):
             follows={Organisation: "organisation"},
             selector=agreements_visible_to,
             group="partner_agreements",
+        )
+
+    def _ready_mdf(self) -> None:
+        from allyance.core import search
+        from allyance.partners.models import MdfClaim, MdfRequest
+        from allyance.partners.selectors.mdf import (
+            claim_search_document,
+            claims_visible_to,
+            request_search_document,
+            requests_visible_to,
+        )
+
+        search.register(
+            MdfRequest,
+            document=request_search_document,
+            select_related=("organisation",),
+            selector=requests_visible_to,
+            group="mdf_requests",
+        )
+        search.register(
+            MdfClaim,
+            document=claim_search_document,
+            select_related=("organisation", "request"),
+            selector=claims_visible_to,
+            group="mdf_claims",
         )

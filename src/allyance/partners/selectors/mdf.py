@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
-from allyance.core.models import Organisation
+from allyance.core.models import Organisation, Role
 from allyance.core.money import round_money
 from allyance.core.visibility import visible_to
 from allyance.partners.models import MdfAllocation, MdfClaim, MdfRequest
@@ -270,6 +270,16 @@ def mdf_partners_for(user) -> QuerySet[Organisation]:
         return partners.filter(pk__in=partner_organisation_ids_of(user))
     if not user.is_internal:
         return partners.none()
-    if user.is_admin or user.role != "channel_manager":
+    if user.is_admin or user.role != Role.CHANNEL_MANAGER:
         return partners
     return partners.filter(pk__in=managed_organisation_ids_of(user))
+
+
+def request_search_document(request: MdfRequest) -> list[str | None]:
+    """What finds a fund request: its activity, plan and partner."""
+    return [request.activity_name, request.plan, request.organisation.name]
+
+
+def claim_search_document(claim: MdfClaim) -> list[str | None]:
+    """What finds a claim: its invoice number, the activity and the partner."""
+    return [claim.invoice_number, claim.request.activity_name, claim.organisation.name]
