@@ -422,6 +422,7 @@ def account_document(account: Model) -> list[str]:
         account.email,
         account.email_alt,
         website_terms(account.website),
+        account.tax_id,
     ]
 
 

@@ -30,6 +30,7 @@ class AccountSerializer(BusinessRecordSerializer):
             "email",
             "email_alt",
             "website",
+            "tax_id",
             "source",
             "status",
             "territory",

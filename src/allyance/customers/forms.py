@@ -24,6 +24,7 @@ class AccountForm(VersionedModelForm):
             "email",
             "email_alt",
             "website",
+            "tax_id",
             "country",
             "province",
             "city",

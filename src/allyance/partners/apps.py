@@ -11,6 +11,7 @@ class PartnersConfig(AppConfig):
         # Each part registers its search documents, timeline sources and signals here.
         self._ready_programme()
         self._ready_mdf()
+        self._ready_registrations()
 
     def _ready_programme(self) -> None:
         from allyance.core import search
@@ -28,6 +29,21 @@ class PartnersConfig(AppConfig):
             follows={Organisation: "organisation"},
             selector=agreements_visible_to,
             group="partner_agreements",
+        )
+
+    def _ready_registrations(self) -> None:
+        from allyance.core import search
+        from allyance.partners.models import DealRegistration
+        from allyance.partners.selectors.registrations import (
+            registration_search_document,
+            registrations_visible_to,
+        )
+
+        search.register(
+            DealRegistration,
+            document=registration_search_document,
+            selector=registrations_visible_to,
+            group="deal_registrations",
         )
 
     def _ready_mdf(self) -> None:

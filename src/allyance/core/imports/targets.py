@@ -168,6 +168,7 @@ ACCOUNT_FIELDS = (
     _field("email", gettext_lazy("E-mail"), _EMAIL),
     _field("email_alt", gettext_lazy("Other e-mail"), _EMAIL_ALT),
     _field("website", gettext_lazy("Website"), "web|url|homepage|网站|網站|网址|網址|主页|主頁"),
+    _field("tax_id", gettext_lazy("Tax id"), "tax number|vat|vat number|vat id|uscc|unified social credit code|税号|稅號|纳税人识别号|納稅人識別號|统一社会信用代码|統一社會信用代碼|统一编号|統一編號"),
     _field("country", gettext_lazy("Country"), "国家|國家|国家/地区|國家/地區|国家地区", "country"),
     _field("province", gettext_lazy("Province/state"), "province|state|region|省|省份|州|省/州|省/市"),
     _field("city", gettext_lazy("City"), "town|城市|市|所在城市"),

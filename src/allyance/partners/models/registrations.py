@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
@@ -85,6 +86,9 @@ class DealRegistration(BusinessModel):
     )
 
     search_fields = ("customer_name", "tax_id", "domain", "product_interest")
+    # Conflicts name other partners' registrations: the audit trail, which the partner
+    # reads, must not repeat them.
+    audit_ignored_fields = ("conflicts", "customer_key")
 
     class Meta:
         verbose_name = _("deal registration")
@@ -100,3 +104,6 @@ class DealRegistration(BusinessModel):
 
     def __str__(self) -> str:
         return self.customer_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:registration-detail", args=[self.pk])

@@ -1,0 +1,1 @@
+"""List filters of the partners app, one module per part, shared by pages and the API."""

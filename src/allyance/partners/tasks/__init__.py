@@ -1,0 +1,1 @@
+"""Background jobs of the partners app, one module per part; each only calls its service."""
