@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountKindEnum": "allyance.customers.models.Account.Kind",
         "OrganisationKindEnum": "allyance.core.models.Organisation.Kind",
+        "PartnerTypeEnum": "allyance.core.models.Organisation.PartnerType",
         "ActivityKindEnum": "allyance.activities.models.Activity.Kind",
         "ScoringRuleKindEnum": "allyance.sales.models.scoring.ScoringRule.Kind",
         "LeadEventKindEnum": "allyance.sales.models.scoring.LeadEvent.Kind",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -388,10 +389,13 @@ class ContentItemSerializer(_TargetedSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class TierFilter(django_filters.ModelChoiceFilter):
+    """A tier by id."""
+
+
 class ContentItemFilter(django_filters.FilterSet):
-    tier = django_filters.ModelChoiceFilter(
-        queryset=Tier.objects.all(), method="filter_tier", label="tier"
-    )
+    tier = TierFilter(queryset=Tier.objects.all(), method="filter_tier", label="tier")
     partner_type = django_filters.ChoiceFilter(
         choices=Organisation.PartnerType.choices, method="filter_partner_type"
     )
