@@ -739,3 +739,22 @@ def test_staff_filter_the_awards_that_expire_soon(client, partner_a):
     client.force_login(admin)
     page = client.get(reverse("partners:certification-list"), {"expiring": "30"}).content.decode()
     assert "Soonish" in page and "Laterton" not in page
+
+
+def test_global_search_finds_courses_and_only_the_content_meant_for_the_partner(
+    library, gold, silver
+):
+    from allyance.core.search import global_search
+
+    CourseFactory(title="Roadshow selling skills")
+
+    def found(user) -> set[str]:
+        return {
+            str(row)
+            for group in global_search(user, "roadshow")
+            if group["type"] in ("courses", "content_items")
+            for row in group["rows"]
+        }
+
+    assert found(partner_user(gold)) == {"Roadshow selling skills", "Gold roadshow deck"}
+    assert found(partner_user(silver)) == {"Roadshow selling skills"}

@@ -12,6 +12,7 @@ class PartnersConfig(AppConfig):
         self._ready_programme()
         self._ready_mdf()
         self._ready_registrations()
+        self._ready_training()
 
     def _ready_programme(self) -> None:
         from allyance.core import search
@@ -69,4 +70,24 @@ class PartnersConfig(AppConfig):
             select_related=("organisation", "request"),
             selector=claims_visible_to,
             group="mdf_claims",
+        )
+
+    def _ready_training(self) -> None:
+        from allyance.core import search
+        from allyance.partners.models import ContentItem, Course
+        from allyance.partners.selectors.training import (
+            content_item_search_document,
+            content_items_visible_to,
+            course_search_document,
+            courses_visible_to,
+        )
+
+        search.register(
+            Course, document=course_search_document, selector=courses_visible_to, group="courses"
+        )
+        search.register(
+            ContentItem,
+            document=content_item_search_document,
+            selector=content_items_visible_to,
+            group="content_items",
         )

@@ -143,3 +143,11 @@ def course_statuses_for(user: User, courses: list[Course]) -> dict[int, CourseSt
         course_id: CourseStatus(passed.get(course_id), best.get(course_id), expiry.get(course_id))
         for course_id in ids
     }
+
+
+def course_search_document(course: Course) -> list[str]:
+    return [course.title, course.summary]
+
+
+def content_item_search_document(item: ContentItem) -> list[str]:
+    return [item.title, item.description, str(item.get_kind_display())]
