@@ -758,3 +758,43 @@ def test_global_search_finds_courses_and_only_the_content_meant_for_the_partner(
 
     assert found(partner_user(gold)) == {"Roadshow selling skills", "Gold roadshow deck"}
     assert found(partner_user(silver)) == {"Roadshow selling skills"}
+
+
+def test_the_demo_builds_courses_awards_content_and_announcements(gold, silver):
+    from types import SimpleNamespace
+
+    from allyance.partners.demo import training as demo_training
+    from allyance.partners.models import Certification
+
+    partners = {
+        "huadong": OrganisationFactory(tier=gold, partner_type="distributor"),
+        "jinqiao": OrganisationFactory(tier=silver),
+        "pacific": OrganisationFactory(tier=TierFactory(name="Registered", rank=1)),
+    }
+    users = {
+        f"{key}.{suffix}": UserFactory(
+            role=Role.PARTNER_ADMIN if suffix == "admin" else Role.PARTNER_USER,
+            organisation=organisation,
+        )
+        for key, organisation in partners.items()
+        for suffix in ("admin", "user")
+    }
+    admin = UserFactory(role=Role.ADMIN)
+    demo = SimpleNamespace(admin=admin, users=users, today=timezone.localdate())
+    demo_training.build(demo)
+
+    assert Course.objects.count() == 2
+    assert all(3 <= course.questions.count() <= 5 for course in Course.objects.all())
+    assert set(gold.required_certifications.all()) == set(Certification.objects.all())
+    assert not tier_certification_gaps(partners["huadong"]).exists()
+    soon = CertificationAward.objects.filter(
+        expires_on__lte=timezone.localdate() + datetime.timedelta(days=30)
+    )
+    assert soon.count() == 1
+    assert CourseAttempt.objects.filter(passed=False).exists()
+    deck = ContentItem.objects.get(tiers=gold)
+    assert deck.file and all(item.file for item in ContentItem.objects.all())
+    assert ContentItem.objects.count() == 4
+    assert Announcement.objects.count() == 2
+    assert len(announcements_current(users["huadong.user"])) == 2
+    assert len(announcements_current(users["jinqiao.user"])) == 1
