@@ -335,6 +335,8 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "allyance.orders.models.documents.DocumentKind",
         "ProductKindEnum": "allyance.catalog.models.products.Product.Kind",
         "ConfigurationRuleKindEnum": "allyance.catalog.models.products.ConfigurationRule.Kind",
+        "CaseStatusEnum": "allyance.service.models.Case.Status",
+        "CaseKindEnum": "allyance.service.models.Case.Kind",
     },
 }
 

@@ -8,7 +8,7 @@ def _partner_order(user):
     from tests.factories import AccountFactory, OrderFactory
 
     account = AccountFactory(organisation=user.organisation, owner=user)
-    return OrderFactory(
+    order = OrderFactory(
         organisation=user.organisation,
         owner=user,
         account=account,
@@ -16,6 +16,8 @@ def _partner_order(user):
         status="submitted",
         customer_reference=marker(),
     )
+    order.refresh_from_db()  # amounts as the database keeps them, for the snapshot
+    return order
 
 
 ROWS: dict[str, Row] = {
