@@ -836,3 +836,41 @@ def test_agreement_dates_use_the_partners_time_zone_of_today():
 
     agreement = PartnerAgreementFactory(ends_on=timezone.localdate())
     assert ending_within(PartnerAgreement.objects.all(), 0).get() == agreement
+
+
+# --- Demo ----------------------------------------------------------------------------------
+
+
+def test_demo_sets_the_tier_policies_checklist_and_one_agreement_per_partner(admin, manager):
+    from types import SimpleNamespace
+
+    from allyance.core.demo.partners import PartnersDemo
+    from allyance.partners.demo import programme as demo_programme
+
+    channel_list = PriceListFactory(name=demo_programme.CHANNEL_PRICE_LIST)
+    tiers = {name: TierFactory(name=name) for name in ("Gold", "Silver", "Registered")}
+    huadong = OrganisationFactory(tier=tiers["Gold"], channel_manager=manager)
+    partners = {
+        "huadong": huadong,
+        "jinqiao": OrganisationFactory(tier=tiers["Silver"], parent=huadong,
+                                       channel_manager=manager),
+        "pacific": OrganisationFactory(tier=tiers["Registered"], channel_manager=manager),
+    }  # fmt: skip
+    builder = SimpleNamespace(partners=partners, users={"channel": manager}, now=timezone.now())
+    demo = PartnersDemo(builder=builder, admin=admin)
+    demo_programme.build(demo)
+    demo_programme.build(demo)  # a second run adds nothing
+
+    gold = Tier.objects.get(name="Gold")
+    assert gold.price_list == channel_list
+    assert gold.extra_discount_percent > Tier.objects.get(name="Silver").extra_discount_percent
+    assert gold.lead_priority > Tier.objects.get(name="Registered").lead_priority
+    assert OnboardingStep.objects.count() == 4
+    assert PartnerAgreement.objects.count() == 3
+    for partner in partners.values():
+        assert PartnerAgreement.objects.filter(organisation=partner).count() == 1
+    ending = PartnerAgreement.objects.filter(ends_on__lte=TODAY + datetime.timedelta(days=30))
+    assert [a.organisation for a in ending] == [partners["jinqiao"]]
+    done = OnboardingItem.objects.filter(done_at__isnull=False, done_by=manager)
+    assert done.filter(organisation=huadong).count() == 4
+    assert done.count() == 4 + 2 + 1
