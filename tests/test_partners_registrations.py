@@ -443,6 +443,10 @@ def test_the_partner_never_reads_who_else_claims_its_customer(
     assert reverse("sales:opportunity-detail", args=[deal.pk]) in review
     staff_body = api(channel_manager).get(f"/api/v1/deal-registrations/{mine.pk}/").json()
     assert {c["kind"] for c in staff_body["conflicts"]} == {"opportunity", "registration"}
+    flagged = api(channel_manager).get("/api/v1/deal-registrations/?has_conflicts=true").json()
+    assert [row["id"] for row in flagged["results"]] == [mine.pk]
+    clear = api(channel_manager).get("/api/v1/deal-registrations/?has_conflicts=false").json()
+    assert [row["id"] for row in clear["results"]] == [theirs.pk]
 
 
 def test_the_channel_manager_lists_the_registrations_of_the_partners_it_manages(alice, bob, api):
