@@ -798,3 +798,59 @@ def test_the_demo_builds_courses_awards_content_and_announcements(gold, silver):
     assert Announcement.objects.count() == 2
     assert len(announcements_current(users["huadong.user"])) == 2
     assert len(announcements_current(users["jinqiao.user"])) == 1
+
+
+def test_every_training_page_opens_for_a_channel_manager(client, channel_manager, library):
+    deck, _sheet, _kit = library
+    course = quiz(questions=2, pass_mark=50)
+    certification = CertificationFactory(course=course)
+    announcement = AnnouncementFactory()
+    client.force_login(channel_manager)
+    for name, args in (
+        ("partners:course-list", []),
+        ("partners:course-create", []),
+        ("partners:course-detail", [course.pk]),
+        ("partners:course-edit", [course.pk]),
+        ("partners:certification-list", []),
+        ("partners:certification-create", []),
+        ("partners:certification-edit", [certification.pk]),
+        ("partners:content-list", []),
+        ("partners:content-create", []),
+        ("partners:content-edit", [deck.pk]),
+        ("partners:announcement-list", []),
+        ("partners:announcement-create", []),
+        ("partners:announcement-edit", [announcement.pk]),
+    ):
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+
+
+def test_editing_a_course_on_its_page_changes_its_questions_in_place(client, channel_manager):
+    course = quiz(questions=2, pass_mark=50)
+    first, second = course.questions.order_by("position")
+    client.force_login(channel_manager)
+    response = client.post(
+        reverse("partners:course-edit", args=[course.pk]),
+        {
+            "title": course.title,
+            "materials": "New materials",
+            "pass_mark_percent": "60",
+            "active": "on",
+            "questions-TOTAL_FORMS": "3",
+            "questions-INITIAL_FORMS": "2",
+            "questions-MIN_NUM_FORMS": "0",
+            "questions-MAX_NUM_FORMS": "50",
+            "questions-0-id": str(first.pk),
+            "questions-0-text": "Reworded?",
+            "questions-0-choices_text": "Right\nWrong",
+            "questions-0-correct_number": "1",
+            "questions-1-id": str(second.pk),
+            "questions-1-text": second.text,
+            "questions-1-choices_text": "Right\nWrong",
+            "questions-1-correct_number": "1",
+            "questions-1-DELETE": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    course.refresh_from_db()
+    assert course.pass_mark_percent == 60
+    assert list(course.questions.values_list("pk", "text")) == [(first.pk, "Reworded?")]

@@ -31,7 +31,10 @@ def courses_visible_to(user: User) -> QuerySet[Course]:
     """Courses `user` may read (partners: the active ones), with their quiz questions."""
     return visible_to(user, Course.objects.all()).prefetch_related(
         Prefetch("questions", queryset=QuizQuestion.objects.order_by("position", "id")),
-        Prefetch("certifications", queryset=Certification.objects.order_by("name")),
+        Prefetch(
+            "certifications",
+            queryset=visible_to(user, Certification.objects.all()).order_by("name"),
+        ),
     )
 
 

@@ -266,6 +266,8 @@ def certification_award(
     """
     expires_on = add_months(on, certification.valid_months)
     with transaction.atomic():
+        # Lock the holder, so two passes at once cannot both create an award.
+        list(User.objects.select_for_update().filter(pk=holder.pk).values_list("pk"))
         current = (
             CertificationAward.objects.select_for_update()
             .filter(certification=certification, holder=holder, expires_on__gte=on)

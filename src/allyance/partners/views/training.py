@@ -246,6 +246,9 @@ def certification_list(request: HttpRequest) -> HttpResponse:
     their organisation's); staff also maintain the certifications themselves."""
     user = request.user
     filters = AwardFilterForm(request.GET or None)
+    filters.fields["certification"].queryset = selectors.certifications_visible_to(user).order_by(
+        "name"
+    )
     awards = selectors.certification_awards_visible_to(user).order_by("expires_on", "id")
     today = timezone.localdate()
     if filters.is_valid():
