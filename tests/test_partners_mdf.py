@@ -1202,3 +1202,75 @@ def test_demo_builds_funds_at_every_status(channel_manager):
     huadong = rows[partners["huadong"].pk]
     assert (huadong.paid, huadong.leads) == (Decimal("23500.00"), 1)
     assert huadong.claimed == Decimal("24000.10")
+
+
+# --- Concurrency ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_cannot_both_take_the_last_funds():
+    """The allocation row is locked while what is left is checked: while one request for
+    6,000.00 of 10,000.00 is being submitted, a second one waits, then sees it and is refused."""
+    import threading
+    import time
+
+    from django.db import OperationalError, connection, transaction
+
+    manager = UserFactory(role=Role.CHANNEL_MANAGER)
+    partner = OrganisationFactory(channel_manager=manager)
+    user = UserFactory(role=Role.PARTNER_USER, organisation=partner)
+    allocation = allocate(partner, manager, "10000.00")
+    first_inside = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                ask(allocation, user, "6000.00")
+                first_inside.set()
+                time.sleep(1.0)  # the second request arrives while this one is open
+            outcome["first"] = "submitted"
+        finally:
+            first_inside.set()
+            connection.close()
+
+    def second() -> None:
+        first_inside.wait(10)
+        try:
+            ask(allocation, user, "6000.00")
+            outcome["second"] = "submitted"
+        except ValidationError as exc:
+            outcome["second"] = exc.message_dict["amount"][0]
+        except OperationalError as exc:  # SQLite's in-memory test database locks whole tables
+            outcome["second"] = f"locked: {exc}"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcome["first"] == "submitted"
+    assert outcome["second"] != "submitted"
+    assert MdfRequest.objects.filter(allocation=allocation).count() == 1
+    if connection.vendor == "postgresql":  # the row lock made it wait, then refuse
+        assert "4000.00" in str(outcome["second"])
+
+
+def test_partner_attributes_leads_on_the_page(client, channel_manager, partner, partner_user):
+    request = ask(allocate(partner, channel_manager), partner_user)
+    lead = LeadFactory(organisation=partner, owner=partner_user, family_name="Zhou")
+    foreign = LeadFactory(family_name="Hidden")
+    client.force_login(partner_user)
+    page = client.get(request.get_absolute_url()).content.decode()
+    assert "Zhou" in page and "Hidden" not in page
+    response = client.post(
+        reverse("partners:mdf-request-leads", args=[request.pk]), {"leads": [foreign.pk]}
+    )
+    assert response.status_code == 400 and not request.leads.exists()
+    response = client.post(
+        reverse("partners:mdf-request-leads", args=[request.pk]), {"leads": [lead.pk]}
+    )
+    assert response.status_code == 302
+    assert list(request.leads.all()) == [lead]

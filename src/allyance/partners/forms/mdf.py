@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -120,13 +121,21 @@ class PayForm(StyledFormMixin, forms.Form):
 
 
 class LeadsForm(StyledFormMixin, forms.Form):
+    """The leads a funded activity brought: the partner's leads the user can see (a picker of
+    every lead in the system would be unusable)."""
+
     leads = forms.ModelMultipleChoiceField(
         label=_("Leads from this activity"), queryset=Lead.objects.none(), required=False
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request: MdfRequest, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leads"].queryset = visible_to(user, Lead.objects.all()).order_by("-created_at")
+        self.fields["leads"].queryset = visible_to(
+            user,
+            Lead.objects.filter(
+                Q(organisation_id=request.organisation_id) | Q(mdf_requests=request)
+            ).distinct(),
+        ).order_by("-created_at")
 
 
 class MdfClaimForm(StyledFormMixin, forms.Form):

@@ -418,6 +418,7 @@ def _request_page(
             "leads_form": leads
             or LeadsForm(
                 user=user,
+                request=record,
                 initial={
                     "leads": list(visible_to(user, record.leads.all()).values_list("pk", flat=True))
                 },
@@ -486,7 +487,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_leads(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_visible_or_404(request.user, requests_visible_to(request.user), pk=pk)
-    form = LeadsForm(request.POST, user=request.user)
+    form = LeadsForm(request.POST, user=request.user, request=record)
     if form.is_valid():
         try:
             services.request_attribute_leads(
