@@ -616,7 +616,7 @@ def lead_distribute_by_rules(*, lead: Lead, by: User | None) -> LeadDistribution
 def _locked(distribution: LeadDistribution, target: str) -> LeadDistribution:
     """The offer re-read under a row lock; refused if it may not move to `target` now."""
     current = (
-        LeadDistribution.objects.select_for_update()
+        LeadDistribution.objects.select_for_update(of=("self",))
         .select_related("lead", "organisation", "rule", "owner", "previous_owner")
         .get(pk=distribution.pk)
     )
@@ -755,7 +755,7 @@ def distributions_expire(*, now: datetime.datetime | None = None) -> int:
     for pk in due:
         with audit.acting_as(None), transaction.atomic():
             current = (
-                LeadDistribution.objects.select_for_update()
+                LeadDistribution.objects.select_for_update(of=("self",))
                 .select_related("lead", "organisation", "rule", "owner", "previous_owner")
                 .filter(pk=pk, status=Status.OFFERED, respond_by__lt=now)
                 .first()
