@@ -13,6 +13,7 @@ from tests.factories import (
     OrganisationFactory,
     TeamFactory,
     TerritoryFactory,
+    TierFactory,
     UserFactory,
 )
 
@@ -375,21 +376,24 @@ def test_admin_creates_two_tier_partner_with_channel_manager(admin):
         name="Big Distribution", partner_type=Organisation.PartnerType.DISTRIBUTOR
     )
     cm = UserFactory(role=Role.CHANNEL_MANAGER, username="cm")
+    silver = TierFactory(name="Silver")
     response = admin.post(
         reverse("core:admin-organisation-create"),
         {
             "name": "Small Reseller",
             "partner_type": Organisation.PartnerType.RESELLER,
-            "tier": "Silver",
+            "tier": silver.pk,
             "status": Organisation.Status.ACTIVE,
             "parent": distributor.pk,
             "channel_manager": cm.pk,
+            "shares_with_parent": "on",
         },
     )
     assert response.status_code == 302
     reseller = Organisation.objects.get(name="Small Reseller")
     assert reseller.kind == Organisation.Kind.PARTNER
-    assert (reseller.parent, reseller.channel_manager, reseller.tier) == (distributor, cm, "Silver")
+    assert (reseller.parent, reseller.channel_manager, reseller.tier) == (distributor, cm, silver)
+    assert reseller.shares_with_parent is True
     listing = admin.get(reverse("core:admin-organisations")).content.decode()
     assert "Small Reseller" in listing and "Big Distribution" in listing
 
