@@ -7,7 +7,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core import mail  # noqa: F401  (mail settings come from conftest)
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -20,7 +19,7 @@ from allyance.orders.services.fulfilment import (
     shipment_record,
 )
 from allyance.orders.services.invoices import invoice_from_order
-from allyance.partners.models import HouseAccount
+from allyance.partners.models import HouseAccount, Tier
 from allyance.partners.services.ordering import partner_house_account, partner_order_place
 from tests.factories import (
     AccountFactory,
@@ -120,6 +119,12 @@ def test_a_partner_orders_at_its_tier_price_exact_to_the_cent(buyer, partner, ca
         Decimal("3867.36"),
     )
     assert order.customer_reference == "PO-7781"
+
+
+def test_the_tier_policy_as_it_stands_now_prices_the_order(buyer, partner, catalog):
+    assert buyer.organisation.tier.extra_discount_percent == Decimal("7.50")  # loaded
+    Tier.objects.filter(pk=partner.tier_id).update(extra_discount_percent=Decimal("10"))
+    assert place(buyer, catalog).discount_percent == Decimal("10.00")
 
 
 def test_an_order_for_stock_is_on_the_partners_house_account_created_once(buyer, partner, catalog):

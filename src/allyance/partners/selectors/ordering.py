@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import QuerySet
 
 from allyance.catalog.models import PriceList, PriceListItem, Product
+from allyance.core.models import Organisation
 from allyance.core.money import round_money
 from allyance.core.search import search_queryset
 from allyance.core.visibility import visible_to
@@ -40,7 +41,9 @@ def portal_catalog(
 ) -> tuple[PriceList | None, Decimal, list[CatalogRow]]:
     """The partner's price list, its tier discount, and the active products on that list that
     the partner may read (matching `query`), with prices. No list: nothing to order."""
-    organisation = user.organisation
+    organisation = (
+        Organisation.objects.select_related("tier").filter(pk=user.organisation_id).first()
+    )
     if organisation is None:
         return None, Decimal("0"), []
     price_list = partner_price_list(organisation)

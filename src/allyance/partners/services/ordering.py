@@ -84,7 +84,8 @@ def _quantity(value) -> Decimal | None:
 def _ensure_partner(by: User | None) -> Organisation:
     if by is None or not by.is_authenticated or not by.is_partner or by.organisation_id is None:
         raise PermissionDenied(_("Only partner users place orders in the partner portal."))
-    return by.organisation
+    # As stored now: the tier and its policy may have changed since the user was loaded.
+    return Organisation.objects.select_related("tier", "channel_manager").get(pk=by.organisation_id)
 
 
 def _checked_lines(by: User, lines: list[dict]) -> tuple[list[dict], list[str]]:
