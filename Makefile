@@ -42,6 +42,9 @@ run: setup messages
 	$(MANAGE) demo_setup
 	$(MANAGE) sales_alerts --schedule --no-scan -v 0
 	$(MANAGE) expire_quotes > /dev/null
+	$(MANAGE) expire_deal_protection > /dev/null
+	$(MANAGE) expire_lead_offers > /dev/null
+	$(MANAGE) partner_warnings > /dev/null
 	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || echo "Note: PDFs print Chinese only with the Noto CJK fonts and Pango (Debian: sudo apt-get install fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)"
 	@echo "Allyance is starting on http://127.0.0.1:8000 (Ctrl-C stops the web server and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \

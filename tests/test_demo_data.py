@@ -48,14 +48,14 @@ def test_demo_has_a_user_for_every_role_and_prints_their_logins(demo):
         }
     customer = User.objects.get(role=Role.CUSTOMER)
     assert customer.customer_account is not None
-    assert "200 accounts, 600 contacts, 2000 activities, 60 leads, 49 opportunities" in demo
+    assert "200 accounts, 600 contacts, 2000 activities, 60 leads, 51 opportunities" in demo
 
 
 def test_demo_has_three_partners_of_different_types_under_the_channel_manager(demo):
     partners = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
     assert partners.count() == 3
     assert len(set(partners.values_list("partner_type", flat=True))) == 3
-    assert {p.tier for p in partners} == {"Gold", "Silver", "Registered"}
+    assert {p.tier.name for p in partners} == {"Gold", "Silver", "Registered"}
     reseller = partners.get(partner_type=Organisation.PartnerType.RESELLER)
     assert reseller.parent.partner_type == Organisation.PartnerType.DISTRIBUTOR
     assert {p.channel_manager.role for p in partners} == {Role.CHANNEL_MANAGER}
@@ -74,8 +74,11 @@ def test_demo_has_a_sales_team_and_a_territory_tree_with_reps(demo):
 
 
 def test_demo_accounts_form_group_subsidiary_site_hierarchies(demo):
-    assert Account.objects.filter(source_leads__isnull=True).count() == 200
-    assert Account.objects.filter(source_leads__isnull=False).count() == 4  # converted leads
+    # 200 generated, 4 made by converting leads, the two partners' house accounts (their
+    # orders for stock) and the account of the approved deal registration.
+    assert Account.objects.count() == 200 + 4 + 2 + 1
+    # Converted leads: 4 into new accounts, 1 by a partner into one of its accounts.
+    assert Account.objects.filter(source_leads__isnull=False).distinct().count() == 5
     sites = Account.objects.filter(parent__parent__isnull=False)
     assert sites.count() >= 5
     assert not sites.filter(parent__parent__parent__isnull=False).exists()
@@ -88,8 +91,8 @@ def test_demo_mixes_chinese_and_english_names(demo):
     account_names = list(Account.objects.values_list("name", flat=True))
     chinese = [n for n in account_names if has_cjk(n)]
     assert 0.4 * len(account_names) < len(chinese) < 0.9 * len(account_names)
-    contacts = list(Contact.objects.filter(source_leads__isnull=True))
-    assert len(contacts) == 600
+    contacts = list(Contact.objects.all())
+    assert len(contacts) == 600 + 4  # generated, and made by converting leads
     chinese_people = [c for c in contacts if has_cjk(c.family_name)]
     assert 0.4 * len(contacts) < len(chinese_people) < 0.95 * len(contacts)
     wang = next(c for c in chinese_people if c.family_name == "王")
@@ -145,7 +148,11 @@ def test_demo_activities_cluster_in_the_last_90_days_with_upcoming_tasks_per_rep
 
 
 def test_demo_records_are_audited_as_their_owner(demo):
-    account = Account.objects.filter(organisation__kind=Organisation.Kind.PARTNER).first()
+    account = (  # the first a partner's user entered (the builder's, not the programme's)
+        Account.objects.filter(organisation__kind=Organisation.Kind.PARTNER, owner__isnull=False)
+        .order_by("pk")
+        .first()
+    )
     entry = AuditEntry.objects.get(
         object_id=str(account.pk), action="create", changes__name=[None, account.name]
     )
@@ -153,12 +160,17 @@ def test_demo_records_are_audited_as_their_owner(demo):
 
 
 def test_partner_user_sees_only_their_organisations_accounts(demo):
+    """…and, for the distributor, those of the reseller below it that shares with it."""
+    reseller = Organisation.objects.get(partner_type=Organisation.PartnerType.RESELLER)
     for user in User.objects.filter(role__in=[Role.PARTNER_USER, Role.PARTNER_ADMIN]):
+        theirs = {user.organisation_id}
+        if user.organisation_id == reseller.parent_id:
+            theirs.add(reseller.pk)
         visible = visible_to(user, Account.objects.all())
         assert visible.exists()
-        assert set(visible) == set(Account.objects.filter(organisation=user.organisation))
-        assert not visible_to(user, Contact.objects.exclude(organisation=user.organisation))
-        assert not visible_to(user, Activity.objects.exclude(organisation=user.organisation))
+        assert set(visible) == set(Account.objects.filter(organisation__in=theirs))
+        assert not visible_to(user, Contact.objects.exclude(organisation__in=theirs))
+        assert not visible_to(user, Activity.objects.exclude(organisation__in=theirs))
 
 
 def test_customer_sees_only_their_own_account(demo):
@@ -240,3 +252,44 @@ def test_demo_has_a_configurable_catalog_and_order_to_cash_at_every_step(demo):
     overdue = [i for i in Invoice.objects.all() if i.due_date < today and i.balance > 0]
     assert overdue and all(i.status == "partly_paid" for i in overdue)
     assert {i.status for i in Invoice.objects.all()} >= {"paid", "partly_paid"}
+
+
+def test_demo_has_a_partner_programme_with_every_prm_flow(demo):
+    """The three demo partners show each part of PRM: tiers with a policy, agreements,
+    distributed leads, registrations, MDF, partner orders, cases, training and incentives."""
+    from allyance.partners.models import (
+        CertificationAward,
+        ContentItem,
+        Course,
+        DealRegistration,
+        IncentivePlan,
+        LeadDistribution,
+        MdfClaim,
+        MdfRequest,
+        PartnerAgreement,
+        Tier,
+    )
+    from allyance.partners.selectors.mdf import mdf_ledger
+    from allyance.service.models import Case
+
+    gold = Tier.objects.get(name="Gold")
+    assert gold.price_list is not None and gold.mdf_share_percent > 0
+    assert PartnerAgreement.objects.count() >= 3
+    assert {d.status for d in LeadDistribution.objects.all()} >= {"offered", "accepted"}
+    assert {r.status for r in DealRegistration.objects.all()} >= {
+        "submitted",
+        "approved",
+        "rejected",
+    }
+    assert DealRegistration.objects.filter(status="approved", opportunity__isnull=False).exists()
+    assert {r.status for r in MdfRequest.objects.all()} >= {"submitted", "approved"}
+    assert MdfClaim.objects.filter(status="paid").exists()
+    channel = User.objects.get(username="channel")
+    ledger = mdf_ledger(user=channel)
+    assert ledger and all(row.remaining == row.allocated - row.approved for row in ledger)
+    from allyance.orders.models import Order
+
+    assert Order.objects.filter(status="submitted").exists()
+    assert Case.objects.filter(kind="warranty").exists()
+    assert Course.objects.exists() and CertificationAward.objects.exists()
+    assert ContentItem.objects.exists() and IncentivePlan.objects.exists()

@@ -170,6 +170,17 @@ def test_respond_hours_given_by_hand_set_the_deadline(manager, lead, alpha):
     assert offer.respond_by - offer.offered_at == datetime.timedelta(hours=4)
 
 
+def test_an_offer_queues_the_expiry_job_for_just_after_its_deadline(
+    manager, lead, alpha, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        offer = lead_distribute(lead=lead, partner=alpha, by=manager, respond_hours=4)
+    queued = DBTaskResult.objects.get(task_path__endswith="lead_offers_expire_task")
+    assert offer.respond_by < queued.run_after <= offer.respond_by + datetime.timedelta(minutes=1)
+
+
 def test_only_admins_and_managers_distribute(rep, lead, alpha):
     with pytest.raises(PermissionDenied):
         lead_distribute(lead=lead, partner=alpha, by=rep)

@@ -732,9 +732,9 @@ def test_partner_warnings_command_and_task_are_idempotent(manager, channel):
                             ends_on=TODAY + datetime.timedelta(days=3))  # fmt: skip
     out = io.StringIO()
     call_command("partner_warnings", stdout=out)
-    assert "1 agreement expiry warning(s) sent." in out.getvalue()
+    assert "1 agreement expiry warning(s), 0 certification expiry warning(s)" in out.getvalue()
     call_command("partner_warnings", stdout=out)
-    assert "0 agreement expiry warning(s) sent." in out.getvalue()
+    assert "0 agreement expiry warning(s), 0 certification expiry warning(s)" in out.getvalue()
     PartnerAgreementFactory(organisation=channel["distributor"],
                             ends_on=TODAY + datetime.timedelta(days=4))  # fmt: skip
     assert partner_warnings_task.enqueue().return_value == 1

@@ -661,3 +661,6 @@ class DemoBuilder:
         sales = SalesDemo(self, admin)
         sales.build()
         OrdersDemo(self, admin, [deal for deal, _path in sales.history]).build()
+        from allyance.core.demo.partners import PartnersDemo
+
+        PartnersDemo(self, admin).build()

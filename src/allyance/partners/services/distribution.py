@@ -411,7 +411,25 @@ def _offers_write(offers: list[_Offer], *, by: User | None) -> list[LeadDistribu
     actor = by if by is not None and by.is_authenticated else audit.current_actor()
     _audit_rows(entries, actor.pk if actor is not None else None)
     transaction.on_commit(lambda: _notify_offered([row.pk for row in created]))
+    deadlines = {_next_minute(row.respond_by) for row in created}
+    transaction.on_commit(lambda: _schedule_expiry(deadlines))
     return created
+
+
+def _next_minute(moment: datetime.datetime) -> datetime.datetime:
+    """Offers made together share one expiry run: deadlines rounded up to the minute."""
+    return moment.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+
+
+def _schedule_expiry(deadlines: set[datetime.datetime]) -> None:
+    """Queue the expiry job for just after each deadline, so the worker returns unanswered
+    leads on time (the daily `expire_lead_offers` is only a safety net)."""
+    from allyance.partners.tasks.distribution import lead_offers_expire_task
+
+    if not lead_offers_expire_task.get_backend().supports_defer:
+        return  # a backend that runs jobs at once cannot wait for a deadline
+    for at in sorted(deadlines):
+        lead_offers_expire_task.using(run_after=at).enqueue()
 
 
 def _notify_offered(distribution_ids: list[int]) -> None:
