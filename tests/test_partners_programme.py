@@ -600,6 +600,33 @@ def test_agreement_page_managers_attach_documents_partners_read_them(client, man
     assert client.get(agreement.get_absolute_url()).status_code == 404
 
 
+def test_partners_cannot_add_or_remove_the_files_of_their_agreements(manager, channel):
+    from allyance.core.attachments import attachment_delete
+
+    agreement = PartnerAgreementFactory(organisation=channel["distributor"])
+    signed = attachment_add(
+        target=agreement, uploaded_file=SimpleUploadedFile("signed.txt", b"signed"), by=manager
+    )
+    partner_admin = partner_user(channel["distributor"], Role.PARTNER_ADMIN)
+    with pytest.raises(PermissionDenied):
+        attachment_add(
+            target=agreement,
+            uploaded_file=SimpleUploadedFile("forged.txt", b"changed terms"),
+            by=partner_admin,
+        )
+    with pytest.raises(PermissionDenied):
+        attachment_delete(attachment=signed, by=partner_admin)
+    assert [a.name for a in agreement_files(agreement)] == ["signed.txt"]
+
+
+def agreement_files(agreement):
+    from allyance.core.models import Attachment
+
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(agreement), object_id=agreement.pk
+    )
+
+
 def test_agreement_list_filters_those_ending_within_n_days(client, manager, channel):
     distributor = channel["distributor"]
     PartnerAgreementFactory(organisation=distributor, name="Ends soon",

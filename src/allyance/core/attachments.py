@@ -199,18 +199,25 @@ def attachment_add(*, target: Model, uploaded_file: UploadedFile, by: User) -> A
     return attachment
 
 
+def _files_kept_by_company(model: type[Model] | None, user: User) -> bool:
+    """Files only the company changes: those of centrally maintained records (products,
+    price lists) are changed by administrators, and those of records the company keeps about
+    a partner (`files_by_company_only`, e.g. its signed agreements) by company staff."""
+    if getattr(model, "centrally_maintained", False):
+        return not user.is_admin
+    return getattr(model, "files_by_company_only", False) and not user.is_internal
+
+
 def may_change_files_of(user: User, target: Model) -> bool:
-    """Centrally maintained records (products, price lists) take files from administrators only."""
-    return user.is_admin or not getattr(type(target), "centrally_maintained", False)
+    return not _files_kept_by_company(type(target), user)
 
 
 def may_delete(user: User, attachment: Attachment) -> bool:
     """Whoever sees the record may remove its files; portal customers only the files they added.
 
-    The files of centrally maintained records are removed by administrators only.
+    The files only the company changes (see `_files_kept_by_company`) stay out of reach.
     """
-    target_model = attachment.content_type.model_class()
-    if getattr(target_model, "centrally_maintained", False) and not user.is_admin:
+    if _files_kept_by_company(attachment.content_type.model_class(), user):
         return False
     return not user.is_customer or attachment.uploaded_by_id == user.pk
 

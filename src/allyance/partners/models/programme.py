@@ -134,6 +134,7 @@ class PartnerAgreement(BusinessModel):
     warned_at = models.DateTimeField(_("expiry warning sent"), null=True, blank=True)
 
     search_fields = ("name", "reference")
+    files_by_company_only = True  # the signed documents: the partner reads, never changes
 
     class Meta:
         verbose_name = _("partner agreement")
