@@ -2,7 +2,9 @@
 
 A distributed lead moves to the partner's organisation while it is offered; rejected or
 expired, it returns to the company and, when the rule says so, is offered to the next partner.
-Each offer is one `LeadDistribution` row, so the whole path of a lead is kept.
+In a two-tier channel a distributor's administrator offers a lead it holds to a reseller below
+it; that lead returns to the distributor. Each offer is one `LeadDistribution` row, so the
+whole path of a lead is kept.
 """
 
 from __future__ import annotations
@@ -97,7 +99,9 @@ class LeadDistribution(BusinessModel):
     """One offer of a lead to a partner: offered → accepted / rejected / expired / recalled.
 
     `organisation` is the partner offered the lead; `owner` is the staff member (or nobody, for
-    a rule) who distributed it and follows its progress.
+    a rule) or the distributor's administrator who offered it and follows its progress;
+    `previous_organisation` is where the lead came from (the company, or the distributor) and
+    where it returns when the offer ends unanswered, is rejected or recalled.
     """
 
     class Status(models.TextChoices):
@@ -134,7 +138,16 @@ class LeadDistribution(BusinessModel):
         related_name="+",
     )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
-    # Who owned the lead before the offer: it goes back to them when the offer ends unanswered.
+    # Where the lead came from (the company or, in a two-tier channel, the distributor) and who
+    # owned it there: it goes back to them when the offer ends unanswered.
+    previous_organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("offered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     previous_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("previous owner"),

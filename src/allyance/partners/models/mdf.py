@@ -29,11 +29,17 @@ def money_field(label, **kwargs) -> models.DecimalField:
 
 
 class MdfAllocation(BusinessModel):
-    """Funds set aside for one partner for one period, in one currency."""
+    """Funds set aside for one partner for one period, in one currency.
+
+    In a two-tier channel a distributor passes part of its funds down to a reseller below it:
+    the reseller's allocation has `source` PARENT and `parent_allocation` the distributor's,
+    and what is passed down no longer remains to the distributor.
+    """
 
     class Source(models.TextChoices):
         TIER = "tier", _("Tier share")
         MANUAL = "manual", _("Set by hand")
+        PARENT = "parent", _("From the partner above")
 
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
@@ -45,6 +51,14 @@ class MdfAllocation(BusinessModel):
         _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
+    parent_allocation = models.ForeignKey(
+        "self",
+        verbose_name=_("passed down from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="passed_down",
+    )
 
     class Meta:
         verbose_name = _("MDF allocation")
