@@ -760,3 +760,310 @@ def test_lead_model_is_unchanged_for_unrelated_leads(manager, rep, alpha):
     leads_distribute_by_rules(leads=[chosen], by=manager)
     assert _reload(untouched).organisation.is_company
     assert Lead.objects.get(pk=chosen.pk).organisation == alpha
+
+
+# --- Two-tier: a distributor offers leads on to its resellers ------------------------------
+
+
+@pytest.fixture
+def distributor(silver):
+    return _partner("Delta", silver, Organisation.PartnerType.DISTRIBUTOR)
+
+
+@pytest.fixture
+def reseller(distributor):
+    org = _partner("Rho")
+    org.parent = distributor
+    org.save()
+    return org
+
+
+@pytest.fixture
+def sibling(distributor):
+    org = _partner("Sigma")
+    org.parent = distributor
+    org.save()
+    return org
+
+
+def _held_by_distributor(manager, lead, distributor):
+    """The company offers the lead to the distributor, whose admin accepts it."""
+    offer = lead_distribute(lead=lead, partner=distributor, by=manager)
+    distribution_accept(distribution=offer, by=admin_of(distributor))
+    return offer
+
+
+def test_distributor_admin_offers_its_lead_to_a_reseller_who_accepts(
+    manager, lead, distributor, reseller, company, django_capture_on_commit_callbacks
+):
+    first = _held_by_distributor(manager, lead, distributor)
+    assert first.previous_organisation_id == company.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        offer = lead_distribute(lead=lead, partner=reseller, by=admin_of(distributor))
+    assert offer.hop == 2
+    assert offer.organisation_id == reseller.pk
+    assert offer.previous_organisation_id == distributor.pk
+    assert offer.owner_id == admin_of(distributor).pk  # the distributor follows it
+    assert offer.previous_owner_id == admin_of(distributor).pk
+    lead = _reload(lead)
+    assert (lead.organisation_id, lead.owner_id) == (reseller.pk, admin_of(reseller).pk)
+    # The reseller's users are told and see it; the distributor's (shared) too.
+    assert Notification.objects.filter(recipient=user_of(reseller), kind="lead_offered").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        distribution_accept(distribution=offer, by=user_of(reseller))
+    lead = _reload(lead)
+    assert (lead.organisation_id, lead.owner_id) == (reseller.pk, user_of(reseller).pk)
+    assert _reload(first).status == Status.ACCEPTED
+    assert Notification.objects.filter(
+        recipient=admin_of(distributor), kind="lead_accepted"
+    ).exists()
+    from allyance.partners.selectors.distribution import distributions_visible_to
+
+    assert set(distributions_visible_to(user_of(distributor)).values_list("pk", flat=True)) == {
+        first.pk,
+        offer.pk,
+    }
+    assert list(distributions_visible_to(user_of(reseller)).values_list("pk", flat=True)) == [
+        offer.pk
+    ]
+
+
+@pytest.mark.parametrize("answer", ["reject", "expire", "recall"])
+def test_an_offer_down_that_ends_returns_the_lead_to_the_distributor(
+    answer, manager, lead, distributor, reseller, sibling
+):
+    _held_by_distributor(manager, lead, distributor)
+    # A rule with pass-on exists: a partner's own offer is still never passed on.
+    _rule(name="Everyone", pass_on=True, max_hops=5)
+    offer = lead_distribute(lead=lead, partner=reseller, by=admin_of(distributor))
+    if answer == "reject":
+        distribution_reject(distribution=offer, reason="Not our region", by=admin_of(reseller))
+    elif answer == "expire":
+        assert distributions_expire(now=offer.respond_by + datetime.timedelta(minutes=1)) == 1
+    else:
+        distribution_recall(distribution=offer, reason="Key account", by=admin_of(distributor))
+    lead = _reload(lead)
+    assert lead.organisation_id == distributor.pk
+    assert lead.owner_id == admin_of(distributor).pk
+    assert lead.distributions.count() == 2, "no automatic pass-on from a partner's offer"
+    assert _reload(offer).status in (Status.REJECTED, Status.EXPIRED, Status.RECALLED)
+    # Back with the distributor, it may offer the lead to another reseller.
+    again = lead_distribute(lead=lead, partner=sibling, by=admin_of(distributor))
+    assert again.hop == 3 and _reload(lead).organisation_id == sibling.pk
+
+
+def test_the_distributor_follows_its_offers_when_the_reseller_does_not_share(
+    manager, lead, distributor, reseller, client, api
+):
+    reseller.shares_with_parent = False
+    reseller.save()
+    _held_by_distributor(manager, lead, distributor)
+    offer = lead_distribute(lead=lead, partner=reseller, by=admin_of(distributor))
+    distribution_accept(distribution=offer, by=user_of(reseller))
+    private = LeadFactory(organisation=reseller, owner=user_of(reseller), family_name="Secret")
+    # The reseller's own offer from the company is not the distributor's business.
+    other = lead_distribute(
+        lead=LeadFactory(owner=manager, family_name="Other"), partner=reseller, by=manager
+    )
+
+    for user in (admin_of(distributor), user_of(distributor)):
+        client.force_login(user)
+        html = client.get(reverse("partners:distribution-list")).content.decode()
+        assert f'data-distribution="{offer.pk}"' in html
+        assert f'data-distribution="{other.pk}"' not in html
+        assert "Secret" not in html
+        # The progress shows on the offer; the lead itself stays the reseller's.
+        assert client.get(_reload(lead).get_absolute_url()).status_code == 404
+        assert client.get(private.get_absolute_url()).status_code == 404
+        rows = api(user).get("/api/v1/lead-distributions/", {"organisation": reseller.pk}).json()
+        rows = rows["results"] if isinstance(rows, dict) else rows
+        assert [row["id"] for row in rows] == [offer.pk]
+        assert rows[0]["progress"]["status"] == "new"
+        assert rows[0]["previous_organisation"] == distributor.pk
+        assert rows[0]["previous_owner"] == admin_of(distributor).pk
+        assert api(user).get(f"/api/v1/lead-distributions/{other.pk}/").status_code == 404
+    # The distributor's admin still takes it back, from the list.
+    client.force_login(admin_of(distributor))
+    response = client.post(
+        reverse("partners:distribution-recall", args=[offer.pk]), {"reason": "Moving region"}
+    )
+    assert response.status_code == 302
+    assert _reload(offer).status == Status.RECALLED
+    assert _reload(lead).organisation_id == distributor.pk
+
+
+def test_a_distributor_offers_only_accepted_open_leads_to_the_partners_directly_below(
+    manager, rep, lead, distributor, reseller, beta, company
+):
+    admin = admin_of(distributor)
+    # Offered but not accepted yet: the distributor answers first.
+    offer = lead_distribute(lead=lead, partner=distributor, by=manager)
+    with pytest.raises(ValidationError):
+        lead_distribute(lead=lead, partner=reseller, by=admin)
+    distribution_accept(distribution=offer, by=admin)
+    below_reseller = _partner("Tau")
+    below_reseller.parent = reseller
+    below_reseller.save()
+    for target in (beta, below_reseller, distributor):
+        with pytest.raises(PermissionDenied):
+            lead_distribute(lead=lead, partner=target, by=admin)
+    reseller.status = Organisation.Status.SUSPENDED
+    reseller.save()
+    with pytest.raises(ValidationError):
+        lead_distribute(lead=lead, partner=reseller, by=admin)
+    reseller.status = Organisation.Status.ACTIVE
+    reseller.save()
+    # The company's leads are not the distributor's to hand out.
+    company_lead = LeadFactory(owner=rep, organisation=company)
+    with pytest.raises(PermissionDenied):
+        lead_distribute(lead=company_lead, partner=reseller, by=admin)
+    assert _reload(lead).organisation_id == distributor.pk
+    assert _reload(company_lead).organisation_id == company.pk
+    assert lead.distributions.count() == 1
+
+
+def test_a_reseller_cannot_offer_up_or_sideways_and_a_partner_user_not_at_all(
+    manager, lead, distributor, reseller, sibling
+):
+    _held_by_distributor(manager, lead, distributor)
+    with pytest.raises(PermissionDenied):
+        lead_distribute(lead=lead, partner=reseller, by=user_of(distributor))
+    offer = lead_distribute(lead=lead, partner=reseller, by=admin_of(distributor))
+    distribution_accept(distribution=offer, by=admin_of(reseller))
+    for target in (distributor, sibling):
+        with pytest.raises(PermissionDenied):
+            lead_distribute(lead=lead, partner=target, by=admin_of(reseller))
+    with pytest.raises(PermissionDenied):  # the reseller's offer is not the sibling's to recall
+        distribution_recall(distribution=offer, reason="Mine", by=admin_of(sibling))
+    assert _reload(lead).organisation_id == reseller.pk
+    assert lead.distributions.count() == 2
+
+
+def test_company_distribution_is_unchanged_and_records_the_company(
+    manager, rep, lead, alpha, beta, company
+):
+    rule = _rule(name="All", pass_on=True)
+    offer = lead_distribute_by_rules(lead=lead, by=manager)
+    assert offer.organisation_id == alpha.pk and offer.previous_organisation_id == company.pk
+    distribution_reject(distribution=offer, reason="Too far", by=admin_of(alpha))
+    passed = lead.distributions.get(hop=2)
+    assert passed.organisation_id == beta.pk and passed.rule_id == rule.pk
+    assert passed.previous_organisation_id == company.pk
+    distribution_recall(distribution=passed, reason="Key account", by=manager)
+    lead = _reload(lead)  # no partner left that did not have it: back at the company
+    assert (lead.organisation_id, lead.owner_id) == (company.pk, rep.pk)
+    assert lead.distributions.count() == 2
+    by_hand = LeadFactory(owner=rep, organisation=company)
+    row = lead_distribute(lead=by_hand, partner=alpha, by=manager)
+    assert row.previous_organisation_id == company.pk
+    distribution_reject(distribution=row, reason="No", by=admin_of(alpha))
+    by_hand = _reload(by_hand)
+    assert (by_hand.organisation_id, by_hand.owner_id) == (company.pk, rep.pk)
+
+
+def test_company_recall_takes_the_lead_back_from_down_the_chain(
+    manager, rep, lead, distributor, reseller, company
+):
+    first = _held_by_distributor(manager, lead, distributor)
+    down = lead_distribute(lead=lead, partner=reseller, by=admin_of(distributor))
+    distribution_accept(distribution=down, by=user_of(reseller))
+    distribution_recall(distribution=first, reason="Strategic account", by=manager)
+    assert _reload(first).status == Status.RECALLED
+    assert _reload(down).status == Status.RECALLED
+    lead = _reload(lead)
+    assert (lead.organisation_id, lead.owner_id) == (company.pk, rep.pk)
+
+
+def test_another_partner_sees_none_of_the_two_tier_offers(
+    manager, lead, distributor, reseller, beta, client, api
+):
+    _held_by_distributor(manager, lead, distributor)
+    offer = lead_distribute(lead=lead, partner=reseller, by=admin_of(distributor))
+    from allyance.partners.selectors.distribution import distributions_visible_to
+
+    for user in (admin_of(beta), user_of(beta)):
+        assert not distributions_visible_to(user).exists()
+        rows = api(user).get("/api/v1/lead-distributions/").json()
+        assert (rows["results"] if isinstance(rows, dict) else rows) == []
+        assert api(user).get(f"/api/v1/lead-distributions/{offer.pk}/").status_code == 404
+        client.force_login(user)
+        html = client.get(reverse("partners:distribution-list")).content.decode()
+        assert "Wang" not in html
+        response = client.post(
+            reverse("partners:distribution-recall", args=[offer.pk]), {"reason": "x"}
+        )
+        assert response.status_code == 404
+        response = client.post(reverse("partners:lead-distribute", args=[lead.pk]), {"partner": 1})
+        assert response.status_code == 404
+    assert _reload(offer).status == Status.OFFERED
+
+
+def test_api_distributor_admin_offers_to_its_reseller(
+    manager, lead, distributor, reseller, beta, api
+):
+    _held_by_distributor(manager, lead, distributor)
+    refused = api(admin_of(distributor)).post(
+        "/api/v1/lead-distributions/", {"lead": lead.pk, "partner": beta.pk}, format="json"
+    )
+    assert refused.status_code == 403
+    not_admin = api(user_of(distributor)).post(
+        "/api/v1/lead-distributions/", {"lead": lead.pk, "partner": reseller.pk}, format="json"
+    )
+    assert not_admin.status_code == 403
+    response = api(admin_of(distributor)).post(
+        "/api/v1/lead-distributions/",
+        {"lead": lead.pk, "partner": reseller.pk, "respond_hours": 12},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["organisation"] == reseller.pk
+    assert body["previous_organisation"] == distributor.pk
+    assert body["owner"] == admin_of(distributor).pk
+    rejected = api(admin_of(reseller)).post(
+        f"/api/v1/lead-distributions/{body['id']}/reject/", {"reason": "Busy"}, format="json"
+    )
+    assert rejected.status_code == 200
+    assert _reload(lead).organisation_id == distributor.pk
+
+
+def test_distributor_offers_down_from_the_lead_page_and_the_offers_list(
+    manager, lead, distributor, reseller, sibling, beta, client
+):
+    first = _held_by_distributor(manager, lead, distributor)
+    client.force_login(admin_of(distributor))
+    page = client.get(_reload(lead).get_absolute_url()).content.decode()
+    assert 'data-testid="distribute-form"' in page
+    assert 'data-testid="distribute-by-rules"' not in page
+    assert "Rho" in page and "Sigma" in page and "Beta" not in page
+    listing = client.get(reverse("partners:distribution-list")).content.decode()
+    assert 'data-testid="offer-down"' in listing
+    response = client.post(
+        reverse("partners:lead-distribute", args=[lead.pk]),
+        {"partner": reseller.pk, "next": reverse("partners:distribution-list")},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("partners:distribution-list")
+    offer = lead.distributions.get(hop=2)
+    assert offer.organisation_id == reseller.pk and offer.previous_organisation_id == distributor.pk
+    listing = client.get(reverse("partners:distribution-list")).content.decode()
+    assert 'data-testid="offer-down"' not in listing  # the lead is with the reseller now
+    assert f'data-distribution="{offer.pk}"' in listing and 'data-testid="recall"' in listing
+    # A partner user (not admin) gets neither form.
+    client.force_login(user_of(distributor))
+    distribution_reject(distribution=offer, reason="No", by=admin_of(reseller))
+    page = client.get(_reload(lead).get_absolute_url()).content.decode()
+    assert 'data-testid="distribute-form"' not in page
+    assert (
+        'data-testid="offer-down"'
+        not in client.get(reverse("partners:distribution-list")).content.decode()
+    )
+    response = client.post(
+        reverse("partners:lead-distribute", args=[lead.pk]), {"partner": sibling.pk}
+    )
+    assert response.status_code == 403
+    # A choice outside the resellers is refused by the form; nothing moves.
+    client.force_login(admin_of(distributor))
+    client.post(reverse("partners:lead-distribute", args=[lead.pk]), {"partner": beta.pk})
+    assert _reload(lead).organisation_id == distributor.pk
+    assert _reload(first).status == Status.ACCEPTED

@@ -1,7 +1,9 @@
 """REST API of the partners app: the distribution part. ROUTES: (prefix, viewset, basename).
 
-`lead-distributions`: offers through the gate (partners their own, staff by scope); POST
-offers a lead by hand; `accept`, `reject` and `recall` answer or take back an offer.
+`lead-distributions`: offers through the gate (partners their own, staff by scope; a
+distributor also the offers it made to its resellers); POST offers a lead by hand (staff, or a
+distributor's partner admin to a reseller directly below it); `accept`, `reject` and `recall`
+answer or take back an offer.
 `distribution-rules`: staff read, administrators and channel managers write, partners none.
 """
 
@@ -64,6 +66,7 @@ class LeadDistributionSerializer(serializers.ModelSerializer):
             "responded_at",
             "responded_by",
             "reason",
+            "previous_organisation",
             "previous_owner",
             "progress",
             "version",
@@ -92,8 +95,12 @@ class LeadDistributionSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and not request.user.is_internal:
-            data["previous_owner"] = None  # the company's own staff, not the partner's business
+        if (
+            request is not None
+            and not request.user.is_internal
+            and instance.previous_organisation_id != request.user.organisation_id
+        ):
+            data["previous_owner"] = None  # who had it before, unless it was the reader's own
         return data
 
 
@@ -145,7 +152,9 @@ class LeadDistributionViewSet(
 
     @extend_schema(request=DistributeSerializer, responses={201: LeadDistributionSerializer})
     def create(self, request, *args, **kwargs):
-        """Offer a lead to a partner by hand (administrators, channel and sales managers)."""
+        """Offer a lead to a partner by hand (administrators, channel and sales managers), or,
+        as a distributor's partner admin, a lead your organisation holds to a reseller directly
+        below it; rejected, expired or recalled, that lead comes back to you."""
         body = DistributeSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data

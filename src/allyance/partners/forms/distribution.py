@@ -12,7 +12,7 @@ from allyance.core.forms import StyledFormMixin
 from allyance.core.models import Organisation, Territory
 from allyance.customers.models import Industry
 from allyance.partners.models import Certification, DistributionRule, LeadDistribution, Tier
-from allyance.partners.services.distribution import MAX_RESPOND_HOURS
+from allyance.partners.services.distribution import MAX_RESPOND_HOURS, resellers_of
 from allyance.sales.forms.routing import ListTextField
 
 
@@ -23,7 +23,8 @@ def active_partners():
 
 
 class DistributeForm(StyledFormMixin, forms.Form):
-    """Offer a lead to one partner by hand."""
+    """Offer a lead to one partner by hand: staff choose among the active partners, a
+    distributor's admin among the active resellers directly below it."""
 
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=Organisation.objects.none())
     respond_hours = forms.IntegerField(
@@ -34,9 +35,13 @@ class DistributeForm(StyledFormMixin, forms.Form):
         help_text=_("Empty: the programme's setting."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = active_partners()
+        if user is not None and user.is_partner:
+            self.fields["partner"].queryset = resellers_of(user.organisation_id)
+            self.fields["partner"].label = _("Reseller")
+        else:
+            self.fields["partner"].queryset = active_partners()
 
 
 class ReasonForm(StyledFormMixin, forms.Form):

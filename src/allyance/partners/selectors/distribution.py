@@ -14,12 +14,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Max, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
 from allyance.activities.models import Activity
 from allyance.core.models import User
-from allyance.core.visibility import visible_to
+from allyance.core.visibility import visibility_filter
 from allyance.partners.models import DistributionRule, LeadDistribution
 from allyance.sales.models import Lead, Opportunity, Stage
 
@@ -39,8 +39,30 @@ def _last_activity_on(model, ref: str) -> Subquery:
     )
 
 
+def offers_visible_to(user, queryset: QuerySet[LeadDistribution] | None = None):
+    """The gate for offers, plus, for a partner user, the offers its organisation made down
+    the chain: a distributor follows the leads it offered to a reseller even when the reseller
+    does not share its records upwards."""
+    if queryset is None:
+        queryset = LeadDistribution.objects.all()
+    condition = visibility_filter(user, LeadDistribution)
+    if condition is None:
+        return queryset
+    if (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_partner
+        and not user.is_superuser
+        and user.organisation_id is not None
+    ):
+        condition |= Q(previous_organisation_id=user.organisation_id)
+    return queryset.filter(condition)
+
+
 def distributions_visible_to(user) -> QuerySet[LeadDistribution]:
-    """Offers the user may see: partners their organisation's, the distributor the ones they
+    """Offers the user may see: partners their organisation's (and, in a two-tier channel, its
+    resellers' that share, and the offers it made to resellers), the distributor the ones they
     made, managers and administrators by their scope. Each row carries its lead's progress."""
     queryset = LeadDistribution.objects.select_related(
         "lead",
@@ -50,9 +72,10 @@ def distributions_visible_to(user) -> QuerySet[LeadDistribution]:
         "owner",
         "rule",
         "responded_by",
+        "previous_organisation",
     )
     # A converted lead's activities move to its deal: the progress reads both.
-    return visible_to(user, queryset).annotate(
+    return offers_visible_to(user, queryset).annotate(
         lead_last_activity_at=_last_activity_on(Lead, "lead_id"),
         deal_last_activity_at=_last_activity_on(Opportunity, "lead__converted_opportunity_id"),
     )
@@ -74,8 +97,8 @@ def last_activity_of(distribution: LeadDistribution) -> datetime.datetime | None
 def lead_hops_visible_to(user, lead: Lead) -> QuerySet[LeadDistribution]:
     """Every offer of one lead the user may see, first hop first."""
     return (
-        visible_to(user, LeadDistribution.objects.filter(lead=lead))
-        .select_related("organisation", "owner", "responded_by", "rule")
+        offers_visible_to(user, LeadDistribution.objects.filter(lead=lead))
+        .select_related("organisation", "owner", "responded_by", "rule", "previous_organisation")
         .order_by("hop", "offered_at", "pk")
     )
 
@@ -100,7 +123,8 @@ def _percent(part: int, whole: int) -> Decimal | None:
 def distribution_stats(
     *, user: User, start: datetime.datetime, end: datetime.datetime
 ) -> dict[int, dict]:
-    """Per partner organisation, for the offers the user may see made in [start, end):
+    """Per partner organisation, for the offers the user may see made in [start, end) (a
+    distributor: its own, and those it made to its resellers):
 
     `offered, accepted, rejected, expired` (counts), `acceptance_rate` (accepted out of the
     answered — accepted, rejected, expired — as a Decimal percent, None without answers),
@@ -109,7 +133,7 @@ def distribution_stats(
     `revenue_by_currency`. Recalled offers count as offered only.
     """
     rows = (
-        visible_to(user, LeadDistribution.objects.all())
+        offers_visible_to(user)
         .filter(offered_at__gte=start, offered_at__lt=end)
         .values_list(
             "organisation_id",
@@ -167,4 +191,5 @@ __all__ = [
     "distributions_visible_to",
     "last_activity_of",
     "lead_hops_visible_to",
+    "offers_visible_to",
 ]

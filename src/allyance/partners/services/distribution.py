@@ -5,6 +5,13 @@ partner's users see it through the gate. Accepted, it stays there with the accep
 Rejected, expired or recalled, it returns to the company and its previous owner and, when
 its rule says so, is offered to the next eligible partner — never one that already had it.
 
+Two-tier channels: a distributor's administrator offers a lead its organisation holds (open,
+not waiting for its own answer) to an active reseller directly below it, with the same
+`lead_distribute`. The offer records where the lead came from (`previous_organisation`);
+rejected, expired or recalled, the lead returns to the distributor and the admin who had it,
+never to the company and never passed on automatically. The distributor follows the offers
+it made even when the reseller does not share its records.
+
 Partner choice reads every figure it needs once per batch (tiers, certifications, open
 offers, acceptance rates), so distributing many leads costs a fixed number of queries; the
 writes are grouped updates and bulk inserts, with their audit entries written in bulk.
@@ -89,9 +96,38 @@ def may_answer(user: User | None, distribution: LeadDistribution) -> bool:
     )
 
 
+def _partner_admin(user: User | None) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.role == Role.PARTNER_ADMIN
+        and user.organisation_id is not None
+    )
+
+
+def resellers_of(organisation_id: int | None):
+    """The active partners directly below `organisation_id`: whom its admins offer leads to."""
+    if organisation_id is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        parent_id=organisation_id,
+        kind=Organisation.Kind.PARTNER,
+        status=Organisation.Status.ACTIVE,
+    ).order_by("name")
+
+
+def may_offer_down(user: User | None) -> bool:
+    """A partner admin whose organisation has active partners below it offers them leads."""
+    return _partner_admin(user) and resellers_of(user.organisation_id).exists()
+
+
 def may_recall(user: User | None, distribution: LeadDistribution) -> bool:
     """Distributors who can see the offer (the one who made it, the partner's channel manager,
-    managers by their scope, administrators) take the lead back."""
+    managers by their scope, administrators) take the lead back; so do the administrators of
+    the partner that offered it down to a reseller."""
+    if _partner_admin(user):
+        return distribution.previous_organisation_id == user.organisation_id
     return (
         may_distribute(user)
         and visible_to(user, LeadDistribution.objects.filter(pk=distribution.pk)).exists()
@@ -298,6 +334,7 @@ class _Offer:
     distributor_id: int | None
     hop: int
     hours: int  # to answer, from the moment of the offer
+    source_id: int  # the organisation the lead comes from (and returns to)
 
 
 def _hours_to_answer(rule: DistributionRule | None, hours: int | None) -> int:
@@ -352,16 +389,15 @@ def _offers_write(offers: list[_Offer], *, by: User | None) -> list[LeadDistribu
     if not offers:
         return []
     now = timezone.now()
-    company = Organisation.company()
     admins = _partner_admins({offer.partner.pk for offer in offers})
     lead_type = ContentType.objects.get_for_model(Lead)
     offer_type = ContentType.objects.get_for_model(LeadDistribution)
-    groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+    groups: dict[tuple[int, int, int | None], list[int]] = defaultdict(list)
     rows, entries = [], []
     for offer in offers:
         lead = offer.lead
         new_owner = admins.get(offer.partner.pk)
-        groups[(offer.partner.pk, new_owner)].append(lead.pk)
+        groups[(offer.source_id, offer.partner.pk, new_owner)].append(lead.pk)
         rows.append(
             LeadDistribution(
                 lead=lead,
@@ -372,6 +408,7 @@ def _offers_write(offers: list[_Offer], *, by: User | None) -> list[LeadDistribu
                 status=Status.OFFERED,
                 offered_at=now,
                 respond_by=now + datetime.timedelta(hours=offer.hours),
+                previous_organisation_id=offer.source_id,
                 previous_owner_id=lead.owner_id,
             )
         )
@@ -383,9 +420,9 @@ def _offers_write(offers: list[_Offer], *, by: User | None) -> list[LeadDistribu
         lead.version += 1
         lead.updated_at = now
         lead._audit_snapshot = snapshot(lead)
-    for (partner_id, owner_id), ids in groups.items():
+    for (source_id, partner_id, owner_id), ids in groups.items():
         for start in range(0, len(ids), 900):
-            Lead.objects.filter(pk__in=ids[start : start + 900], organisation_id=company.pk).update(
+            Lead.objects.filter(pk__in=ids[start : start + 900], organisation_id=source_id).update(
                 organisation_id=partner_id,
                 owner_id=owner_id,
                 version=F("version") + 1,
@@ -509,6 +546,16 @@ def _check_distributable(lead: Lead, company: Organisation) -> None:
         )
 
 
+def _check_offerable_down(lead: Lead, by: User) -> None:
+    """A distributor offers down only an open lead it holds, once it accepted it itself."""
+    if lead.organisation_id != by.organisation_id:
+        raise PermissionDenied(_("You may not distribute this lead."))
+    if not lead.is_open:
+        raise ValidationError({"lead": _("Only open leads are distributed.")})
+    if lead.distributions.filter(status=Status.OFFERED).exists():
+        raise ValidationError({"lead": _("Accept the lead before you offer it to a reseller.")})
+
+
 def _locked_leads(ids: list[int]) -> list[Lead]:
     return list(Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
@@ -517,8 +564,18 @@ def lead_distribute(
     *, lead: Lead, partner: Organisation, by: User, respond_hours: int | None = None
 ) -> LeadDistribution:
     """Offer `lead` to `partner` by hand; the partner answers within `respond_hours`
-    (the programme's setting when not given)."""
-    _ensure(may_distribute(by), _("Only administrators and managers distribute leads."))
+    (the programme's setting when not given).
+
+    Company staff offer the company's leads to any active partner. A distributor's partner
+    admin offers a lead its organisation holds to an active partner directly below it."""
+    offering_down = _partner_admin(by)
+    if offering_down:
+        _ensure(
+            partner.parent_id == by.organisation_id and partner.pk != by.organisation_id,
+            _("You offer leads only to the partners directly below yours."),
+        )
+    else:
+        _ensure(may_distribute(by), _("Only administrators and managers distribute leads."))
     _ensure(
         visible_to(by, Lead.objects.filter(pk=lead.pk)).exists(),
         _("You may not distribute this lead."),
@@ -527,13 +584,17 @@ def lead_distribute(
         partner.kind == Organisation.Kind.PARTNER and partner.status == Organisation.Status.ACTIVE
     ):
         raise ValidationError({"partner": _("Choose an active partner.")})
-    company = Organisation.company()
+    source = Organisation.objects.get(pk=by.organisation_id) if offering_down else None
     with audit.acting_as(by), transaction.atomic():
         locked = _locked_leads([lead.pk])
         if not locked:
             raise ValidationError({"lead": _("The lead no longer exists.")})
         current = locked[0]
-        _check_distributable(current, company)
+        if offering_down:
+            _check_offerable_down(current, by)
+        else:
+            source = Organisation.company()
+            _check_distributable(current, source)
         hops = current.distributions.count()
         offer = _Offer(
             lead=current,
@@ -542,6 +603,7 @@ def lead_distribute(
             distributor_id=by.pk,
             hop=hops + 1,
             hours=_hours_to_answer(None, respond_hours),
+            source_id=source.pk,
         )
         row = _offers_write([offer], by=by)[0]
     _refresh(lead, current)
@@ -609,6 +671,7 @@ def leads_distribute_by_rules(*, leads: Iterable[Lead], by: User | None) -> Dist
                     distributor_id=by.pk if by is not None else None,
                     hop=hops[lead.pk] + 1,
                     hours=rule.accept_hours or default_hours,
+                    source_id=company.pk,
                 )
             )
         created = _offers_write(offers, by=by)
@@ -662,11 +725,12 @@ def _move(distribution: LeadDistribution, status: str, *, by: User | None, reaso
     )
 
 
-def _return_lead(distribution: LeadDistribution) -> Lead:
-    """The lead goes back to the company and to the owner it had before the offer."""
+def _return_lead(distribution: LeadDistribution, *, holders: Iterable[int] = ()) -> Lead:
+    """The lead goes back where it came from (the company, or the distributor that offered it
+    down) and to the owner it had there. `holders`: partners below that got it from this one."""
     lead = Lead.objects.select_for_update().get(pk=distribution.lead_id)
-    if lead.organisation_id == distribution.organisation_id:
-        lead.organisation = Organisation.company()
+    if lead.organisation_id in {distribution.organisation_id, *holders}:
+        lead.organisation_id = distribution.previous_organisation_id or Organisation.company().pk
         lead.owner_id = distribution.previous_owner_id
         lead.version += 1
         lead.save(update_fields=["organisation", "owner", "version", "updated_at"])
@@ -678,8 +742,11 @@ def _pass_on(distribution: LeadDistribution, *, by: User | None) -> LeadDistribu
     rule = distribution.rule
     if rule is None or not rule.pass_on or not rule.is_active:
         return None
+    company = Organisation.company()
+    if distribution.previous_organisation_id not in (None, company.pk):
+        return None  # a partner's own offer down is never passed on
     lead = Lead.objects.select_for_update().get(pk=distribution.lead_id)
-    if not lead.is_open or lead.organisation_id != Organisation.company().pk:
+    if not lead.is_open or lead.organisation_id != company.pk:
         return None
     had = list(lead.distributions.values_list("organisation_id", flat=True))
     if len(had) >= rule.max_hops:
@@ -697,6 +764,7 @@ def _pass_on(distribution: LeadDistribution, *, by: User | None) -> LeadDistribu
         distributor_id=distribution.owner_id,
         hop=len(had) + 1,
         hours=_hours_to_answer(rule, None),
+        source_id=company.pk,
     )
     return _offers_write([offer], by=by)[0]
 
@@ -740,8 +808,10 @@ def distribution_reject(
 def distribution_recall(
     *, distribution: LeadDistribution, reason: str, by: User
 ) -> LeadDistribution:
-    """The company takes an offered or accepted (still open) lead back, saying why; the lead
-    returns to its previous owner and may pass on to the next partner."""
+    """The company (or the distributor that offered it down) takes an offered or accepted
+    (still open) lead back, saying why; the lead returns where it came from, to its previous
+    owner, and may pass on to the next partner. Offers the partner made further down the
+    chain for this lead end with it."""
     _ensure(may_recall(by, distribution), _("You may not recall this lead."))
     reason = " ".join((reason or "").split())
     if not reason:
@@ -751,9 +821,29 @@ def distribution_recall(
         if not current.lead.is_open:
             raise ValidationError({"status": _("A converted lead cannot be recalled.")})
         _move(current, Status.RECALLED, by=by, reason=reason)
-        _return_lead(current)
+        holders = _recall_below(current, by=by, reason=reason)
+        _return_lead(current, holders=holders)
         _pass_on(current, by=by)
     return current
+
+
+def _recall_below(distribution: LeadDistribution, *, by: User, reason: str) -> set[int]:
+    """End the open offers of the same lead made down the chain from the recalled one (the
+    partner offered it on to a reseller, who may have offered it on again); returns the
+    partners that held it there."""
+    holders: set[int] = set()
+    sources = {distribution.organisation_id}
+    later = (
+        LeadDistribution.objects.select_for_update(of=("self",))
+        .filter(lead_id=distribution.lead_id, hop__gt=distribution.hop, status__in=HOLDING)
+        .order_by("hop", "pk")
+    )
+    for row in later:
+        if row.previous_organisation_id in sources:
+            _move(row, Status.RECALLED, by=by, reason=reason)
+            holders.add(row.organisation_id)
+            sources.add(row.organisation_id)
+    return holders
 
 
 def distributions_expire(*, now: datetime.datetime | None = None) -> int:
@@ -872,6 +962,8 @@ __all__ = [
     "may_answer",
     "may_distribute",
     "may_manage_rules",
+    "may_offer_down",
     "may_recall",
     "partner_figures",
+    "resellers_of",
 ]

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,7 +51,9 @@ def _message_of(exc: ValidationError) -> str:
 @login_required
 def distribution_list(request: HttpRequest) -> HttpResponse:
     """Staff: the offers they may see with each lead's progress. Partners: the offers to their
-    organisation, with the deadline and the buttons to answer."""
+    organisation, with the deadline and the buttons to answer; a distributor also the offers it
+    made to its resellers (to follow or recall) and, on the leads it accepted, the form to
+    offer them on to a reseller."""
     _staff_or_partner(request)
     user = request.user
     form = DistributionFilterForm(request.GET or None, user=user)
@@ -68,15 +71,26 @@ def distribution_list(request: HttpRequest) -> HttpResponse:
         visible_to(user, Lead.objects.filter(pk__in=lead_ids)).values_list("pk", flat=True)
     )
     now = timezone.now()
-    may_recall = services.may_distribute(user)  # every row listed is one the user sees
+    staff_recalls = services.may_distribute(user)  # every row listed is one the user sees
+    offers_down = services.may_offer_down(user)
     for row in page.object_list:
         row.may_open_lead = row.lead_id in openable
         row.may_answer = row.status == LeadDistribution.Status.OFFERED and services.may_answer(
             user, row
         )
-        row.may_recall = may_recall and (
+        recallable = (staff_recalls and not user.is_partner) or (
+            user.is_partner and services.may_recall(user, row)
+        )
+        row.may_recall = recallable and (
             row.status == LeadDistribution.Status.OFFERED
             or (row.status == LeadDistribution.Status.ACCEPTED and row.lead.is_open)
+        )
+        row.may_offer_down = (
+            offers_down
+            and row.status == LeadDistribution.Status.ACCEPTED
+            and row.organisation_id == user.organisation_id
+            and row.lead.is_open
+            and row.lead.organisation_id == user.organisation_id
         )
         row.is_overdue = row.status == LeadDistribution.Status.OFFERED and row.respond_by < now
         row.last_activity = selectors.last_activity_of(row)
@@ -92,22 +106,29 @@ def distribution_list(request: HttpRequest) -> HttpResponse:
             "query_string": query.urlencode(),
             "reason_form": ReasonForm(),
             "is_staff_view": user.is_internal,
+            "shows_partner": user.is_internal
+            or (
+                user.is_partner
+                and Organisation.objects.filter(parent_id=user.organisation_id).exists()
+            ),
+            "resellers": list(services.resellers_of(user.organisation_id)) if offers_down else [],
             "may_manage_rules": services.may_manage_rules(user),
         },
     )
 
 
 def _distribution_for(request: HttpRequest, pk: int) -> LeadDistribution:
-    return get_visible_or_404(
-        request.user, LeadDistribution.objects.select_related("lead", "organisation"), pk=pk
-    )
+    """An offer the user may see (a distributor: also those it made to its resellers)."""
+    try:
+        return selectors.offers_visible_to(
+            request.user, LeadDistribution.objects.select_related("lead", "organisation")
+        ).get(pk=pk)
+    except LeadDistribution.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect("partners:distribution-list")
+    return redirect(_next_or(request, reverse("partners:distribution-list")))
 
 
 @login_required
@@ -138,7 +159,10 @@ def distribution_reject(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _message_of(exc))
     else:
-        messages.success(request, _("Lead rejected; it went back to the company."))
+        source = distribution.previous_organisation or Organisation.company()
+        messages.success(
+            request, _("Lead rejected; it went back to %(source)s.") % {"source": source.name}
+        )
     return _back(request)
 
 
@@ -167,15 +191,16 @@ def distribution_recall(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_distribute(request: HttpRequest, pk: int) -> HttpResponse:
-    """Offer the lead to the partner chosen on its page."""
+    """Offer the lead to the partner chosen on its page (staff) or to a reseller (a
+    distributor's admin, from the lead's page or its offers list)."""
     lead = get_visible_or_404(request.user, leads_visible_to(request.user), pk=pk)
-    if not services.may_distribute(request.user):
+    if not (services.may_distribute(request.user) or services.may_offer_down(request.user)):
         raise PermissionDenied
-    form = DistributeForm(request.POST)
+    form = DistributeForm(request.POST, user=request.user)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect(lead.get_absolute_url())
+        return redirect(_next_or(request, lead.get_absolute_url()))
     try:
         row = services.lead_distribute(
             lead=lead,
@@ -185,11 +210,21 @@ def lead_distribute(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, _message_of(exc))
-        return redirect(lead.get_absolute_url())
+        return redirect(_next_or(request, lead.get_absolute_url()))
     messages.success(
         request, _("Lead offered to %(partner)s.") % {"partner": row.organisation.name}
     )
-    return redirect(_after_offer(request, lead))
+    return redirect(_next_or(request, _after_offer(request, lead)))
+
+
+def _next_or(request: HttpRequest, default: str) -> str:
+    """The page the form came from (a path on this site), else `default`."""
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def _after_offer(request: HttpRequest, lead: Lead) -> str:
