@@ -44,7 +44,7 @@ def test_catalogues_contain_every_string_in_the_source(tmp_path, settings, monke
         current = {
             (e.msgctxt, e.msgid) for e in catalogue(source / "locale", language) if not e.obsolete
         }
-        new = sorted(current - committed)
+        new = sorted(current - committed, key=lambda entry: (entry[0] or "", entry[1]))
         assert not new, f"run makemessages and translate; {language} lacks: {new[:20]}"
 
 
