@@ -1005,15 +1005,15 @@ def test_ledger_exports_for_accounting(client, channel_manager, paid_flow):
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("Partner,Period start")
     assert (
-        "华东 Distribution,2026-04-01,2026-06-30,CNY,10000.00,0.00,2500.00,2400.10,2000.05,2000.05,7500.00"
-        in lines[1]
+        "华东 Distribution,2026-04-01,2026-06-30,CNY,10000.00,0.00,0.00,2500.00,2400.10,2000.05,"
+        "2000.05,7500.00" in lines[1]
     )
     assert lines[-1].startswith("Total,,,CNY,10000.00")
     response = client.get(reverse("partners:mdf-ledger-export") + "?format=xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [cell.value for cell in sheet[2]]
     assert values[0] == "华东 Distribution"
-    assert Decimal(str(values[9])) == Decimal("2000.05")
+    assert Decimal(str(values[10])) == Decimal("2000.05")  # paid, after "passed down"
 
 
 def test_ledger_page_period_filter(client, channel_manager, paid_flow):
@@ -1274,3 +1274,344 @@ def test_partner_attributes_leads_on_the_page(client, channel_manager, partner, 
     )
     assert response.status_code == 302
     assert list(request.leads.all()) == [lead]
+
+
+# --- Two-tier: a distributor passes funds down to its resellers ----------------------------
+
+
+@pytest.fixture
+def distributor_admin(partner):
+    """`partner` (华东 Distribution) is the distributor; this is its administrator."""
+    return UserFactory(role=Role.PARTNER_ADMIN, organisation=partner, username="dora")
+
+
+@pytest.fixture
+def reseller(partner):
+    return OrganisationFactory(name="杭州 Reseller", parent=partner)
+
+
+@pytest.fixture
+def reseller_user(reseller):
+    return UserFactory(role=Role.PARTNER_USER, organisation=reseller, username="rita")
+
+
+@pytest.fixture
+def sibling_user(partner):
+    sibling = OrganisationFactory(name="Suzhou Reseller", parent=partner)
+    return UserFactory(role=Role.PARTNER_ADMIN, organisation=sibling, username="sven")
+
+
+def pass_down(allocation, reseller, by, amount="2500.00", **kwargs) -> MdfAllocation:
+    from allyance.partners.services.mdf import allocation_pass_down
+
+    return allocation_pass_down(
+        allocation=allocation, reseller=reseller, amount=Decimal(amount), by=by, **kwargs
+    )
+
+
+def test_a_distributor_passes_funds_down_exact_to_the_cent(
+    channel_manager, partner, distributor_admin, reseller, reseller_user
+):
+    from allyance.partners.services.mdf import allocation_remaining
+
+    allocation = allocate(partner, channel_manager, "10000.00")
+    child = pass_down(allocation, reseller, distributor_admin)
+    child.refresh_from_db()
+    assert child.organisation_id == reseller.pk
+    assert (child.period_start, child.period_end, child.currency) == (Q_START, Q_END, "CNY")
+    assert child.amount == Decimal("2500.00")
+    assert child.source == MdfAllocation.Source.PARENT
+    assert child.parent_allocation_id == allocation.pk
+    assert AuditEntry.objects.filter(object_id=str(child.pk), action="create").exists()
+    allocation.refresh_from_db()
+    assert allocation.amount == Decimal("10000.00")  # the distributor's funds stay as set
+    assert allocation_remaining(allocation) == Decimal("7500.00")
+
+    rows = {row.organisation_id: row for row in mdf_ledger(user=distributor_admin)}
+    mine, theirs = rows[partner.pk], rows[reseller.pk]
+    assert (mine.allocated, mine.passed_down, mine.remaining) == (
+        Decimal("10000.00"),
+        Decimal("2500.00"),
+        Decimal("7500.00"),
+    )
+    assert (theirs.allocated, theirs.passed_down, theirs.remaining) == (
+        Decimal("2500.00"),
+        Decimal("0.00"),
+        Decimal("2500.00"),
+    )
+    assert theirs.parent_allocation_id == allocation.pk
+    # The roll-up: totals reconcile (allocated − passed down = what the company gave).
+    (total,) = ledger_totals(list(rows.values()))
+    assert (total.allocated, total.passed_down, total.remaining) == (
+        Decimal("12500.00"),
+        Decimal("2500.00"),
+        Decimal("10000.00"),
+    )
+    # The reseller sees its own funds only.
+    (row,) = mdf_ledger(user=reseller_user)
+    assert (row.organisation_id, row.allocated, row.remaining) == (
+        reseller.pk,
+        Decimal("2500.00"),
+        Decimal("2500.00"),
+    )
+    # Passing down again to the same reseller tops its funds up.
+    again = pass_down(allocation, reseller, distributor_admin, "0.01")
+    assert again.pk == child.pk
+    again.refresh_from_db()
+    assert again.amount == Decimal("2500.01")
+    assert allocation_remaining(allocation) == Decimal("7499.99")
+
+
+def test_passing_down_never_takes_more_than_is_left(
+    channel_manager, partner, partner_user, distributor_admin, reseller
+):
+    from allyance.partners.services.mdf import allocation_remaining
+
+    allocation = allocate(partner, channel_manager, "10000.00")
+    pass_down(allocation, reseller, distributor_admin, "2500.00")
+    with pytest.raises(ValidationError) as refused:
+        pass_down(allocation, reseller, distributor_admin, "7500.01")
+    assert "amount" in refused.value.message_dict
+    ask(allocation, partner_user, "3000.00")  # a pending request holds its amount
+    with pytest.raises(ValidationError):
+        pass_down(allocation, reseller, distributor_admin, "4500.01")
+    pass_down(allocation, reseller, distributor_admin, "4500.00")
+    assert allocation_remaining(allocation) == Decimal("0.00")
+    with pytest.raises(ValidationError):  # and the distributor cannot ask for it any more
+        ask(allocation, partner_user, "0.01")
+    for bad in ("0", "-1", "1.001"):
+        with pytest.raises(ValidationError):
+            pass_down(allocation, reseller, distributor_admin, bad)
+    assert MdfAllocation.objects.get(organisation=reseller).amount == Decimal("7000.00")
+
+
+def test_the_reseller_asks_within_its_funds_and_the_company_decides(
+    channel_manager, partner, distributor_admin, reseller, reseller_user
+):
+    allocation = allocate(partner, channel_manager, "10000.00")
+    child = pass_down(allocation, reseller, distributor_admin)
+    with pytest.raises(ValidationError):
+        ask(child, reseller_user, "2500.01")
+    request = ask(child, reseller_user, "2500.00")
+    assert request.organisation_id == reseller.pk
+    # The company approves: the distributor's admin does not decide on the company's money.
+    with pytest.raises(PermissionDenied):
+        request_approve(request=request, by=distributor_admin)
+    request_approve(request=request, by=channel_manager)
+    rows = {row.organisation_id: row for row in mdf_ledger(user=distributor_admin)}
+    assert (rows[reseller.pk].approved, rows[reseller.pk].remaining) == (
+        Decimal("2500.00"),
+        Decimal("0.00"),
+    )
+    assert rows[partner.pk].remaining == Decimal("7500.00")
+
+
+def test_who_may_pass_funds_down_and_to_whom(
+    channel_manager,
+    partner,
+    partner_user,
+    distributor_admin,
+    reseller,
+    reseller_user,
+    sibling_user,
+    other_partner,
+):
+    allocation = allocate(partner, channel_manager, "10000.00")
+    for user in (partner_user, reseller_user, sibling_user):  # not the distributor's admin
+        with pytest.raises(PermissionDenied):
+            pass_down(allocation, reseller, user)
+    below_reseller = OrganisationFactory(name="Ningbo Shop", parent=reseller)
+    suspended = OrganisationFactory(parent=partner, status=Organisation.Status.SUSPENDED)
+    for target in (other_partner, below_reseller, partner, suspended):
+        with pytest.raises(ValidationError) as refused:
+            pass_down(allocation, target, distributor_admin)
+        assert "reseller" in refused.value.message_dict
+    # A reseller with funds of its own for the period is topped up by the company, not here.
+    allocate(reseller, channel_manager, "100.00")
+    with pytest.raises(ValidationError):
+        pass_down(allocation, reseller, distributor_admin)
+    # The company's channel manager may pass funds down on the distributor's behalf.
+    sibling = sibling_user.organisation
+    assert pass_down(allocation, sibling, channel_manager, "1.00").organisation_id == sibling.pk
+    assert not MdfAllocation.objects.filter(organisation=other_partner).exists()
+
+
+def test_passed_down_funds_keep_the_chain_consistent(
+    channel_manager, partner, distributor_admin, reseller, reseller_user
+):
+    from allyance.partners.services.mdf import allocation_delete
+
+    allocation = allocate(partner, channel_manager, "10000.00")
+    child = pass_down(allocation, reseller, distributor_admin, "2500.00")
+    ask(allocation, UserFactory(role=Role.PARTNER_USER, organisation=partner), "5000.00")
+    # The distributor's funds cannot drop below what its requests and resellers take.
+    allocation.refresh_from_db()
+    allocation.amount = Decimal("7499.99")
+    with pytest.raises(ValidationError):
+        allocation_save(allocation=allocation, by=channel_manager)
+    allocation.refresh_from_db()
+    with pytest.raises(ValidationError):
+        allocation_delete(allocation=allocation, by=channel_manager)
+    # The reseller's passed-down funds grow only by what the distributor has left.
+    child.refresh_from_db()
+    child.amount = Decimal("5000.01")
+    with pytest.raises(ValidationError):
+        allocation_save(allocation=child, by=channel_manager)
+    child.refresh_from_db()
+    child.amount = Decimal("5000.00")
+    allocation_save(allocation=child, by=channel_manager)
+    child.refresh_from_db()
+    child.period_end = datetime.date(2026, 7, 31)
+    with pytest.raises(ValidationError):
+        allocation_save(allocation=child, by=channel_manager)
+    (row,) = mdf_ledger(user=channel_manager, organisation=partner)
+    assert (row.passed_down, row.requested, row.remaining) == (
+        Decimal("5000.00"),
+        Decimal("5000.00"),
+        Decimal("5000.00"),
+    )
+    # Funds from the partner above are never created by hand.
+    with pytest.raises(ValidationError):
+        allocation_save(
+            allocation=MdfAllocation(
+                organisation=reseller,
+                parent_allocation=allocation,
+                period_start=datetime.date(2026, 7, 1),
+                period_end=datetime.date(2026, 9, 30),
+                amount=Decimal("1.00"),
+                currency="CNY",
+            ),
+            by=channel_manager,
+        )
+
+
+def test_a_sibling_reseller_and_another_partner_see_nothing(
+    client,
+    api,
+    channel_manager,
+    partner,
+    distributor_admin,
+    reseller,
+    reseller_user,
+    sibling_user,
+    other_user,
+):
+    allocation = allocate(partner, channel_manager, "10000.00")
+    child = pass_down(allocation, reseller, distributor_admin)
+    request = ask(child, reseller_user, "1000.00")
+    for user in (sibling_user, other_user):
+        assert mdf_ledger(user=user) == []
+        assert not allocations_visible_to(user).exists()
+        assert not requests_visible_to(user).exists()
+        client.force_login(user)
+        for pk in (allocation.pk, child.pk):
+            assert (
+                client.get(reverse("partners:mdf-allocation-detail", args=[pk])).status_code == 404
+            )
+            response = client.post(
+                reverse("partners:mdf-allocation-pass-down", args=[pk]),
+                {"reseller": user.organisation_id, "amount": "1.00"},
+            )
+            assert response.status_code == 404
+            assert api(user).get(f"/api/v1/mdf-allocations/{pk}/").status_code == 404
+            response = api(user).post(
+                f"/api/v1/mdf-allocations/{pk}/pass-down/",
+                {"reseller": user.organisation_id, "amount": "1.00"},
+                format="json",
+            )
+            assert response.status_code == 404
+        assert (
+            client.get(reverse("partners:mdf-request-detail", args=[request.pk])).status_code == 404
+        )
+        html = client.get(reverse("partners:mdf-ledger")).content.decode()
+        assert "杭州 Reseller" not in html and "华东 Distribution" not in html
+    assert MdfAllocation.objects.filter(parent_allocation=allocation).count() == 1
+
+
+def test_a_distributor_passes_funds_down_on_the_page_and_reads_the_roll_up(
+    client, channel_manager, partner, distributor_admin, reseller, other_partner
+):
+    allocation = allocate(partner, channel_manager, "10000.00")
+    client.force_login(distributor_admin)
+    page = client.get(allocation.get_absolute_url()).content.decode()
+    assert 'data-testid="mdf-pass-down-form"' in page
+    assert "杭州 Reseller" in page and "Pacific Bridge" not in page
+    url = reverse("partners:mdf-allocation-pass-down", args=[allocation.pk])
+    refused = client.post(url, {"reseller": reseller.pk, "amount": "10000.01"})
+    assert refused.status_code == 400 and 'data-field-error="amount"' in refused.content.decode()
+    response = client.post(url, {"reseller": reseller.pk, "amount": "2500.00"})
+    assert response.status_code == 302
+    child = MdfAllocation.objects.get(organisation=reseller)
+    assert child.amount == Decimal("2500.00")
+    page = client.get(allocation.get_absolute_url()).content.decode()
+    assert f'data-testid="mdf-passed-down-{reseller.pk}"' in page
+    assert "7500.00" in page  # left to ask for
+    ledger = client.get(reverse("partners:mdf-ledger")).content.decode()
+    assert f'data-testid="mdf-ledger-row-{child.pk}"' in ledger
+    assert 'data-testid="passed-down"' in ledger and 'data-testid="from-partner-above"' in ledger
+    total = ledger.split('data-testid="mdf-ledger-total-CNY"')[1].split("</tr>")[0]
+    for amount in ("12500.00", "2500.00", "10000.00"):
+        assert amount in total
+    csv_text = client.get(reverse("partners:mdf-ledger-export") + "?format=csv").content.decode(
+        "utf-8-sig"
+    )
+    assert "Passed down" in csv_text.splitlines()[0]
+    assert "华东 Distribution,2026-04-01,2026-06-30,CNY,10000.00,2500.00," in csv_text
+    # The reseller's page names where its funds came from; it cannot pass them back up.
+    client.force_login(UserFactory(role=Role.PARTNER_ADMIN, organisation=reseller))
+    page = client.get(child.get_absolute_url()).content.decode()
+    assert 'data-testid="mdf-parent-allocation"' in page
+    assert 'data-testid="mdf-pass-down-form"' not in page
+    assert client.post(url, {"reseller": reseller.pk, "amount": "1.00"}).status_code == 404
+
+
+def test_the_distributor_knows_what_it_passed_down_to_a_reseller_that_does_not_share(
+    client, channel_manager, partner, distributor_admin, reseller
+):
+    reseller.shares_with_parent = False
+    reseller.save()
+    allocation = allocate(partner, channel_manager, "10000.00")
+    child = pass_down(allocation, reseller, distributor_admin)
+    (row,) = mdf_ledger(user=distributor_admin)
+    assert (row.organisation_id, row.passed_down, row.remaining) == (
+        partner.pk,
+        Decimal("2500.00"),
+        Decimal("7500.00"),
+    )
+    client.force_login(distributor_admin)
+    page = client.get(allocation.get_absolute_url()).content.decode()
+    assert f'data-testid="mdf-passed-down-{reseller.pk}"' in page
+    assert client.get(child.get_absolute_url()).status_code == 404
+
+
+def test_api_passes_funds_down(
+    api, channel_manager, partner, partner_user, distributor_admin, reseller, other_partner
+):
+    allocation = allocate(partner, channel_manager, "10000.00")
+    url = f"/api/v1/mdf-allocations/{allocation.pk}/pass-down/"
+    body = {"reseller": reseller.pk, "amount": "2500.00", "note": "Q2 spring campaign"}
+    assert api(partner_user).post(url, body, format="json").status_code == 403
+    refused = api(distributor_admin).post(
+        url, {"reseller": other_partner.pk, "amount": "1.00"}, format="json"
+    )
+    assert refused.status_code == 400 and "reseller" in refused.json()
+    too_much = api(distributor_admin).post(
+        url, {"reseller": reseller.pk, "amount": "10000.01"}, format="json"
+    )
+    assert too_much.status_code == 400 and "amount" in too_much.json()
+    answer = api(distributor_admin).post(url, body, format="json")
+    assert answer.status_code == 201, answer.content
+    data = answer.json()
+    assert (data["organisation"], data["amount"], data["source"]) == (
+        reseller.pk,
+        "2500.00",
+        "parent",
+    )
+    assert data["parent_allocation"] == allocation.pk and data["note"] == "Q2 spring campaign"
+    mine = api(distributor_admin).get(f"/api/v1/mdf-allocations/{allocation.pk}/").json()
+    assert (mine["passed_down"], mine["remaining"]) == ("2500.00", "7500.00")
+    ledger = api(distributor_admin).get("/api/v1/mdf-ledger/").json()
+    rows = {row["organisation_id"]: row for row in ledger["results"]}
+    assert rows[partner.pk]["passed_down"] == "2500.00"
+    assert rows[partner.pk]["remaining"] == "7500.00"
+    assert ledger["totals"][0]["passed_down"] == "2500.00"

@@ -1,7 +1,8 @@
 """REST API of marketing development funds: allocations, requests, claims and the ledger.
 
 Allocations are read by the partner they fund and written by its channel manager or an
-administrator. Requests and claims are created by partner users (creating one submits it)
+administrator; `pass-down` hands part of a distributor's funds to a reseller directly below it
+(the distributor's partner admin, or the company). Requests and claims are created by partner users (creating one submits it)
 and move on through actions (approve, reject, cancel, pay); they are never edited. The
 ledger is a read-only list, scoped like everything else by the visibility gate.
 """
@@ -74,6 +75,7 @@ class MdfAllocationSerializer(BusinessRecordSerializer):
         queryset=Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
     )
     remaining = serializers.SerializerMethodField()
+    passed_down = serializers.SerializerMethodField()
 
     class Meta:
         model = MdfAllocation
@@ -85,7 +87,9 @@ class MdfAllocationSerializer(BusinessRecordSerializer):
             "amount",
             "currency",
             "source",
+            "parent_allocation",
             "note",
+            "passed_down",
             "remaining",
             "owner",
             "custom_fields",
@@ -93,7 +97,7 @@ class MdfAllocationSerializer(BusinessRecordSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["source", "owner"]
+        read_only_fields = ["source", "parent_allocation", "owner"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -103,8 +107,19 @@ class MdfAllocationSerializer(BusinessRecordSerializer):
         return fields
 
     def get_remaining(self, allocation: MdfAllocation) -> str:
-        """What new requests may still ask for: allocated − approved − pending requests."""
+        """What new requests may still ask for: allocated − passed down − approved − pending
+        requests."""
         return f"{services.allocation_remaining(allocation):.2f}"
+
+    def get_passed_down(self, allocation: MdfAllocation) -> str:
+        """What the partner passed down to the resellers below it from these funds."""
+        return f"{services.allocation_passed_down(allocation):.2f}"
+
+
+class PassDownSerializer(serializers.Serializer):
+    reseller = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    amount = Money(min_value=0)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255)
 
 
 class MdfAllocationViewSet(GatedModelViewSet):
@@ -121,6 +136,35 @@ class MdfAllocationViewSet(GatedModelViewSet):
 
     def perform_destroy(self, instance):
         services.allocation_delete(allocation=instance, by=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "pass_down":  # the distributor's own admins too: the service decides
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=PassDownSerializer, responses={201: MdfAllocationSerializer}, filters=False
+    )
+    @action(detail=True, methods=["post"], url_path="pass-down", filter_backends=[])
+    def pass_down(self, request, pk=None):
+        """Pass `amount` of these funds down to `reseller` (a partner directly below): it gets
+        funds for the same period and currency; never more than is left."""
+        allocation = self.get_object()
+        body = PassDownSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        reseller = services.resellers_below(allocation.organisation_id).filter(pk=data["reseller"])
+        child = services.allocation_pass_down(
+            allocation=allocation,
+            reseller=reseller.first(),
+            amount=data["amount"],
+            note=data.get("note", ""),
+            by=request.user,
+        )
+        return Response(
+            MdfAllocationSerializer(child, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 # --- Requests ------------------------------------------------------------------------------
@@ -452,6 +496,7 @@ class LedgerQuerySerializer(serializers.Serializer):
 class LedgerAmountsSerializer(serializers.Serializer):
     currency = serializers.CharField()
     allocated = Money()
+    passed_down = Money()
     requested = Money()
     approved = Money()
     claimed = Money()

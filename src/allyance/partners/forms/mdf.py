@@ -101,6 +101,20 @@ class MdfRequestForm(StyledFormMixin, forms.Form):
         )
 
 
+class PassDownForm(StyledFormMixin, forms.Form):
+    """Pass part of a distributor's funds down to one of the resellers directly below it."""
+
+    reseller = forms.ModelChoiceField(label=_("Reseller"), queryset=Organisation.objects.none())
+    amount = money_field(_("Amount"))
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, allocation: MdfAllocation, **kwargs):
+        super().__init__(*args, **kwargs)
+        from allyance.partners.services.mdf import resellers_below
+
+        self.fields["reseller"].queryset = resellers_below(allocation.organisation_id)
+
+
 class DecisionForm(StyledFormMixin, forms.Form):
     """Approve (in full, or the amount given) or reject (with a reason)."""
 

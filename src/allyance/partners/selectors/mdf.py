@@ -1,8 +1,9 @@
 """Reads of marketing development funds, always through the visibility gate, and the ledger.
 
-The ledger has one row per partner and allocation (period and currency): allocated,
-requested (still pending), approved, claimed (claims not rejected), claims approved, paid
-and remaining (= allocated − approved), with the results of the funded activities: the
+The ledger has one row per partner and allocation (period and currency): allocated, passed
+down (to the resellers below, in a two-tier channel), requested (still pending), approved,
+claimed (claims not rejected), claims approved, paid and remaining (= allocated − passed
+down − approved), with the results of the funded activities: the
 leads attributed to its requests and the won revenue of the opportunities those leads
 became, and ROI = revenue / paid. Amounts are Decimals, summed per currency, never across.
 """
@@ -24,6 +25,7 @@ from allyance.partners.models import MdfAllocation, MdfClaim, MdfRequest
 ZERO = Decimal("0.00")
 LEDGER_AMOUNTS = (
     "allocated",
+    "passed_down",
     "requested",
     "approved",
     "claimed",
@@ -75,6 +77,8 @@ class LedgerRow:
     allocation_id: int | None = None
     requests: int = 0
     claims: int = 0
+    passed_down: Decimal = ZERO  # to the resellers below, from these funds
+    parent_allocation_id: int | None = None  # passed down from the partner above
 
 
 @dataclass
@@ -92,6 +96,7 @@ class LedgerTotal:
     leads: int = 0
     revenue: Decimal = ZERO
     roi: Decimal | None = None
+    passed_down: Decimal = ZERO
 
 
 def roi_of(revenue: Decimal, paid: Decimal) -> Decimal | None:
@@ -152,6 +157,15 @@ def mdf_ledger(
     ):
         counts[allocation_id][1] += 1
     results = _results(ids)
+    # Passed down is read from the children whatever the reader sees of them: a distributor
+    # knows what it passed down even to a reseller that does not share its records.
+    passed_down = dict(
+        MdfAllocation.objects.filter(parent_allocation_id__in=ids)
+        .values("parent_allocation_id")
+        .annotate(total=Sum("amount"))
+        .values_list("parent_allocation_id", "total")
+        .order_by()
+    )
 
     def requests_sum(allocation_id: int, status: str, key: str) -> Decimal:
         return (by_request_status.get((allocation_id, status)) or {}).get(key) or ZERO
@@ -171,6 +185,7 @@ def mdf_ledger(
 
         approved = money(requests_sum(pk, MdfRequest.Status.APPROVED, "granted"))
         paid = money(claims_sum(pk, [MdfClaim.Status.PAID], "paid"))
+        down = money(passed_down.get(pk) or ZERO)
         leads, revenue = results.get(pk, (0, ZERO))
         revenue = money(revenue)
         rows.append(
@@ -194,7 +209,9 @@ def mdf_ledger(
                     claims_sum(pk, [MdfClaim.Status.APPROVED, MdfClaim.Status.PAID], "granted")
                 ),
                 paid=paid,
-                remaining=money(allocation.amount - approved),
+                remaining=money(allocation.amount - down - approved),
+                passed_down=down,
+                parent_allocation_id=allocation.parent_allocation_id,
                 leads=leads,
                 revenue=revenue,
                 roi=roi_of(revenue, paid),
@@ -258,6 +275,14 @@ def ledger_totals(rows: list[LedgerRow]) -> list[LedgerTotal]:
     for total in totals.values():
         total.roi = roi_of(total.revenue, total.paid)
     return [totals[currency] for currency in sorted(totals)]
+
+
+def passed_down_from(allocation: MdfAllocation) -> QuerySet[MdfAllocation]:
+    """The allocations passed down from `allocation` to the resellers below its partner. Shown
+    to whoever may see `allocation`: what a partner passed down is its own business."""
+    return allocation.passed_down.select_related("organisation").order_by(
+        "organisation__name", "pk"
+    )
 
 
 def mdf_partners_for(user) -> QuerySet[Organisation]:

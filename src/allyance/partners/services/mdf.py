@@ -12,6 +12,14 @@ Rules kept here, each write in one transaction with the rows it depends on locke
   approved, for the amount approved.
 Partner users submit and cancel; the partner's channel manager and administrators decide
 and pay. Statuses move only along `REQUEST_TRANSITIONS` / `CLAIM_TRANSITIONS`.
+
+Two-tier channels: a distributor passes part of its allocation down to a reseller directly
+below it (`allocation_pass_down`, by the distributor's partner admin or the company). The
+reseller gets its own allocation for the same period and currency (source "from the partner
+above", `parent_allocation` the distributor's); what is passed down counts against the
+distributor's remaining, never above it, checked with the distributor's allocation locked.
+The reseller then asks for and claims funds as usual, and the company (the channel manager,
+administrators) still decides: the money is the company's until it is paid.
 """
 
 from __future__ import annotations
@@ -137,11 +145,26 @@ def allocation_committed(allocation: MdfAllocation, *, excluding: MdfRequest | N
     return approved + pending
 
 
+def allocation_passed_down(
+    allocation: MdfAllocation, *, excluding: MdfAllocation | None = None
+) -> Decimal:
+    """What the partner passed down to the resellers below it from these funds."""
+    children = allocation.passed_down.all() if allocation.pk else MdfAllocation.objects.none()
+    if excluding is not None:
+        children = children.exclude(pk=excluding.pk)
+    return _sum(children, "amount")
+
+
 def allocation_remaining(
     allocation: MdfAllocation, *, excluding: MdfRequest | None = None
 ) -> Decimal:
-    """What a new request may still ask for: allocated − approved − pending requests."""
-    return allocation.amount - allocation_committed(allocation, excluding=excluding)
+    """What a new request (or a pass-down) may still take: allocated − passed down −
+    approved − pending requests."""
+    return (
+        allocation.amount
+        - allocation_passed_down(allocation)
+        - allocation_committed(allocation, excluding=excluding)
+    )
 
 
 def request_claimed(request: MdfRequest, *, excluding: MdfClaim | None = None) -> Decimal:
@@ -253,19 +276,31 @@ def allocation_save(
         raise ValidationError(errors)
     with transaction.atomic():
         if allocation.pk is None:
+            if allocation.parent_allocation_id is not None:
+                raise ValidationError(
+                    {"amount": _("Funds from the partner above are passed down by that partner.")}
+                )
             allocation.owner = by
             allocation.source = allocation.source or MdfAllocation.Source.MANUAL
         else:
+            parent = None
+            if allocation.parent_allocation_id is not None:
+                # The distributor's funds first, locked in the order `allocation_pass_down` uses.
+                parent = MdfAllocation.objects.select_for_update().get(
+                    pk=allocation.parent_allocation_id
+                )
             stored = MdfAllocation.objects.select_for_update().get(pk=allocation.pk)
             if not may_manage_mdf(by, stored.organisation):
                 raise PermissionDenied(_("Only the partner's channel manager sets its MDF."))
-            if stored.requests.exists() and (
+            if (stored.requests.exists() or stored.passed_down.exists()) and (
                 stored.organisation_id != organisation.pk or stored.currency != currency
             ):
                 raise ValidationError(
                     {"currency": _("Funds that have requests keep their partner and currency.")}
                 )
-            committed = allocation_committed(stored)
+            if parent is not None:
+                _check_passed_down_edit(stored, allocation, parent, amount)
+            committed = allocation_committed(stored) + allocation_passed_down(stored)
             if amount < committed:
                 raise ValidationError(
                     {
@@ -280,14 +315,177 @@ def allocation_save(
         return record_save(instance=allocation, by=by, expected_version=expected_version)
 
 
+def _check_passed_down_edit(
+    stored: MdfAllocation, allocation: MdfAllocation, parent: MdfAllocation, amount: Decimal
+) -> None:
+    """Funds passed down keep their partner, period and currency, and grow only by what the
+    partner above still has left."""
+    if (
+        allocation.organisation_id != stored.organisation_id
+        or allocation.currency != stored.currency
+        or allocation.period_start != stored.period_start
+        or allocation.period_end != stored.period_end
+    ):
+        raise ValidationError(
+            {
+                "period_start": _(
+                    "Funds passed down from the partner above keep their partner, period "
+                    "and currency."
+                )
+            }
+        )
+    left = allocation_remaining(parent) + stored.amount
+    if amount > left:
+        raise ValidationError(
+            {
+                "amount": _("%(partner)s has only %(left)s %(currency)s left to pass down.")
+                % {"partner": parent.organisation, "left": left, "currency": parent.currency}
+            }
+        )
+
+
 def allocation_delete(*, allocation: MdfAllocation, by: User) -> None:
-    """Delete funds set in error; funds that have requests stay."""
+    """Delete funds set in error; funds that have requests, or that were passed on down the
+    chain, stay."""
     _ensure_manager(
         by, allocation.organisation, _("Only the partner's channel manager sets its MDF.")
     )
     if allocation.requests.exists():
         raise ValidationError(_("These funds have requests and cannot be deleted."))
+    if allocation.passed_down.exists():
+        raise ValidationError(_("Part of these funds was passed down; they cannot be deleted."))
     record_delete(instance=allocation, by=by)
+
+
+# --- Passing funds down a two-tier channel -------------------------------------------------
+
+
+def may_pass_down(user: User | None, allocation: MdfAllocation) -> bool:
+    """The partner's own administrators pass its funds down; so do the company's channel
+    manager of the partner and administrators."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_partner:
+        return (
+            user.role == Role.PARTNER_ADMIN and user.organisation_id == allocation.organisation_id
+        )
+    return may_manage_mdf(user, allocation.organisation)
+
+
+def resellers_below(organisation_id: int | None):
+    """The active partners directly below `organisation_id`: whom its funds may go down to."""
+    return Organisation.objects.filter(
+        parent_id=organisation_id,
+        kind=Organisation.Kind.PARTNER,
+        status=Organisation.Status.ACTIVE,
+    ).order_by("name")
+
+
+def allocation_pass_down(
+    *, allocation: MdfAllocation, reseller: Organisation, amount, by: User, note: str = ""
+) -> MdfAllocation:
+    """Pass `amount` of a distributor's funds down to `reseller`, a partner directly below it.
+
+    The reseller gets an allocation for the same period and currency (or the one passed down
+    to it from these funds before grows); what is passed down no longer remains to the
+    distributor and never exceeds what it has left, checked with its allocation locked.
+    """
+    if allocation is None or not can_see(by, allocation):
+        raise PermissionDenied(_("You may not pass these funds down."))
+    if not may_pass_down(by, allocation):
+        raise PermissionDenied(
+            _("Only the partner's administrators and its channel manager pass its funds down.")
+        )
+    if (
+        reseller is None
+        or reseller.kind != Organisation.Kind.PARTNER
+        or reseller.status != Organisation.Status.ACTIVE
+        or reseller.parent_id != allocation.organisation_id
+    ):
+        raise ValidationError(
+            {
+                "reseller": _("Choose an active partner directly below %(partner)s.")
+                % {"partner": allocation.organisation}
+            }
+        )
+    parsed = parse_amount(amount, allocation.currency, field="amount")
+    with transaction.atomic():
+        locked = (
+            MdfAllocation.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=allocation.pk)
+        )
+        remaining = allocation_remaining(locked)
+        if parsed > remaining:
+            raise ValidationError(
+                {
+                    "amount": _("Only %(remaining)s %(currency)s of these funds is left.")
+                    % {"remaining": remaining, "currency": locked.currency}
+                }
+            )
+        existing = (
+            MdfAllocation.objects.select_for_update()
+            .filter(
+                organisation=reseller, period_start=locked.period_start, currency=locked.currency
+            )
+            .first()
+        )
+        if existing is not None and existing.parent_allocation_id != locked.pk:
+            raise ValidationError(
+                {
+                    "reseller": _(
+                        "%(partner)s already has %(currency)s funds for the period starting "
+                        "%(date)s."
+                    )
+                    % {
+                        "partner": reseller,
+                        "currency": locked.currency,
+                        "date": locked.period_start,
+                    }
+                }
+            )
+        if existing is not None:
+            existing.amount += parsed
+            child = record_save(instance=existing, by=by)
+        else:
+            child = record_save(
+                instance=MdfAllocation(
+                    organisation=reseller,
+                    owner=by,
+                    period_start=locked.period_start,
+                    period_end=locked.period_end,
+                    amount=parsed,
+                    currency=locked.currency,
+                    source=MdfAllocation.Source.PARENT,
+                    parent_allocation=locked,
+                    note=(
+                        (note or "").strip()
+                        or _("Passed down from %(partner)s") % {"partner": locked.organisation}
+                    )[:255],
+                ),
+                by=by,
+            )
+        recipients = list(
+            User.objects.filter(
+                organisation=reseller, role=Role.PARTNER_ADMIN, is_active=True
+            ).order_by("pk")
+        )
+        transaction.on_commit(
+            lambda: _notify(
+                recipients,
+                child,
+                "mdf_passed_down",
+                lambda: (
+                    _("%(partner)s passed %(amount)s %(currency)s of MDF down to you")
+                    % {
+                        "partner": locked.organisation,
+                        "amount": parsed,
+                        "currency": locked.currency,
+                    }
+                ),
+            )
+        )
+    return child
 
 
 def previous_period(

@@ -24,6 +24,11 @@ urlpatterns = [
         views.allocation_edit,
         name="mdf-allocation-edit",
     ),
+    path(
+        "partners/mdf/allocations/<int:pk>/pass-down/",
+        views.allocation_pass_down,
+        name="mdf-allocation-pass-down",
+    ),
     path("partners/mdf/requests/", views.request_list, name="mdf-request-list"),
     path("partners/mdf/requests/new/", views.request_create, name="mdf-request-create"),
     path("partners/mdf/requests/<int:pk>/", views.request_detail, name="mdf-request-detail"),

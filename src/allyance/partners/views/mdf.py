@@ -35,6 +35,7 @@ from allyance.partners.forms.mdf import (
     MdfClaimForm,
     MdfRequestFilter,
     MdfRequestForm,
+    PassDownForm,
     PayForm,
     TierShareForm,
 )
@@ -44,6 +45,7 @@ from allyance.partners.selectors.mdf import (
     claims_visible_to,
     ledger_totals,
     mdf_ledger,
+    passed_down_from,
     requests_visible_to,
 )
 from allyance.partners.services import mdf as services
@@ -161,6 +163,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "form": form,
             "rows": rows,
             "totals": ledger_totals(rows) if rows is not None else [],
+            # Two-tier funds only: the column is left out where nothing was passed down.
+            "shows_passed_down": any(
+                row.passed_down or row.parent_allocation_id for row in rows or ()
+            ),
             "query_string": request.GET.urlencode(),
             "chart": ledger_chart(rows),
         },
@@ -177,6 +183,7 @@ def ledger_rows(rows, totals) -> list[list]:
             _("Period end"),
             _("Currency"),
             _("Allocated"),
+            _("Passed down"),
             _("Requested"),
             _("Approved"),
             _("Claimed"),
@@ -196,6 +203,7 @@ def ledger_rows(rows, totals) -> list[list]:
                 row.period_end,
                 row.currency,
                 row.allocated,
+                row.passed_down,
                 row.requested,
                 row.approved,
                 row.claimed,
@@ -215,6 +223,7 @@ def ledger_rows(rows, totals) -> list[list]:
                 None,
                 total.currency,
                 total.allocated,
+                total.passed_down,
                 total.requested,
                 total.approved,
                 total.claimed,
@@ -301,23 +310,75 @@ def allocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    allocation = get_visible_or_404(request.user, allocations_visible_to(request.user), pk=pk)
-    rows = [row for row in mdf_ledger(user=request.user) if row.allocation_id == allocation.pk]
+def _allocation_page(
+    request: HttpRequest, allocation: MdfAllocation, pass_down_form=None, status: int = 200
+) -> HttpResponse:
+    rows = mdf_ledger(user=request.user, organisation=allocation.organisation)
+    rows = [row for row in rows if row.allocation_id == allocation.pk]
+    may_pass_down = services.may_pass_down(request.user, allocation)
+    if may_pass_down and pass_down_form is None:
+        pass_down_form = PassDownForm(allocation=allocation)
+    if pass_down_form is not None and not pass_down_form.fields["reseller"].queryset.exists():
+        pass_down_form = None  # no active reseller below this partner
     return render(
         request,
         "partners/mdf_allocation_detail.html",
         {
             "record": allocation,
             "row": rows[0] if rows else None,
+            "passed_down": list(passed_down_from(allocation)),
+            "parent_visible": allocation.parent_allocation_id is not None
+            and allocations_visible_to(request.user)
+            .filter(pk=allocation.parent_allocation_id)
+            .exists(),
+            "pass_down_form": pass_down_form if may_pass_down else None,
             "requests": requests_visible_to(request.user).filter(allocation=allocation),
             "may_manage": services.may_manage_mdf(request.user, allocation.organisation),
             "may_request": services.may_submit_for(request.user, allocation.organisation_id),
             "left_to_ask": services.allocation_remaining(allocation),
             "timeline": timeline_for(allocation, activities=Activity.objects.none()),
         },
+        status=status,
     )
+
+
+@login_required
+def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = get_visible_or_404(request.user, allocations_visible_to(request.user), pk=pk)
+    return _allocation_page(request, allocation)
+
+
+@login_required
+@require_POST
+def allocation_pass_down(request: HttpRequest, pk: int) -> HttpResponse:
+    """A distributor (its admin, or the company) passes part of these funds to a reseller."""
+    allocation = get_visible_or_404(request.user, allocations_visible_to(request.user), pk=pk)
+    if not services.may_pass_down(request.user, allocation):
+        raise PermissionDenied
+    form = PassDownForm(request.POST, allocation=allocation)
+    if form.is_valid():
+        try:
+            child = services.allocation_pass_down(
+                allocation=allocation,
+                reseller=form.cleaned_data["reseller"],
+                amount=form.cleaned_data["amount"],
+                note=form.cleaned_data.get("note", ""),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(amount)s %(currency)s passed down to %(partner)s.")
+                % {
+                    "amount": form.cleaned_data["amount"],
+                    "currency": child.currency,
+                    "partner": child.organisation,
+                },
+            )
+            return redirect(allocation.get_absolute_url())
+    return _allocation_page(request, allocation, pass_down_form=form, status=400)
 
 
 @login_required
