@@ -326,6 +326,23 @@ def test_include_below_rolls_the_reseller_into_the_distributor(built, admin_user
     assert rolled.incentives_earned == alone.incentives_earned + Decimal("50.00")
 
 
+def test_funds_passed_down_count_once_in_the_roll_up(built, admin_user):
+    from allyance.partners.models import MdfAllocation
+    from allyance.partners.services.mdf import allocation_pass_down
+
+    alone = card_of(admin_user, built.distributor)
+    q3 = MdfAllocation.objects.get(organisation=built.distributor, amount=Decimal("10000.00"))
+    allocation_pass_down(
+        allocation=q3, reseller=built.reseller, amount=Decimal("2500.00"), by=admin_user
+    )
+    assert card_of(admin_user, built.distributor).mdf_allocated == (
+        alone.mdf_allocated - Decimal("2500.00")
+    )
+    assert card_of(admin_user, built.reseller).mdf_allocated == Decimal("2500.00")
+    rolled = card_of(admin_user, built.distributor, include_below=True)
+    assert rolled.mdf_allocated == alone.mdf_allocated
+
+
 def test_a_reseller_that_stops_sharing_leaves_its_distributors_roll_up(built):
     built.reseller.shares_with_parent = False
     built.reseller.save()

@@ -434,12 +434,15 @@ def _add_certifications(user, ids, period: ScorePeriod, cards, members) -> None:
 
 
 def _add_mdf(user, period: ScorePeriod, currency: str, add) -> None:
-    """The MDF ledger's rows (allocations overlapping the period) in the card's currency."""
+    """The MDF ledger's rows (allocations overlapping the period) in the card's currency.
+
+    A partner's allocated funds are those it keeps: what a distributor passed down to a
+    reseller counts on the reseller's card, so a roll-up counts each amount once."""
     from allyance.partners.selectors.mdf import mdf_ledger
 
     for row in mdf_ledger(user=user, period_start=period.start, period_end=period.end):
         if row.currency == currency:
-            add(row.organisation_id, "mdf_allocated", row.allocated)
+            add(row.organisation_id, "mdf_allocated", row.allocated - row.passed_down)
             add(row.organisation_id, "mdf_approved", row.approved)
             add(row.organisation_id, "mdf_paid", row.paid)
             add(row.organisation_id, "mdf_revenue", row.revenue)
