@@ -272,6 +272,12 @@ class DatasetBuilder:
                 )
             )
         partner_orgs = []
+        from allyance.partners.models import Tier
+
+        tiers = [
+            Tier.objects.get_or_create(name=name, defaults={"rank": rank})[0]
+            for rank, name in enumerate(("Registered", "Silver", "Gold"), start=1)
+        ]
         for number in range(1, self.sizes.partners + 1):
             place = self.place()
             if place.chinese:
@@ -284,7 +290,7 @@ class DatasetBuilder:
                     name=name,
                     kind=Organisation.Kind.PARTNER,
                     partner_type=rng.choice(Organisation.PartnerType.values),
-                    tier=rng.choice(("Gold", "Silver", "Registered")),
+                    tier=rng.choice(tiers),
                 )
             )
         Organisation.objects.bulk_create(partner_orgs)
