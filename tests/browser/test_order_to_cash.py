@@ -92,6 +92,9 @@ def test_quote_with_approval_to_order_shipment_invoice_and_partial_payment(
     quote_url = page.url
 
     page.click("[data-testid=quote-add-line]")
+    # The form's script (deferred) listens for the product change: wait until it has run.
+    page.wait_for_url("**/lines/new/")
+    page.wait_for_load_state("domcontentloaded")
     page.select_option("#id_product", str(product.pk))
     option = page.locator("[data-testid=quote-line-option]")
     expect(option).to_have_count(1)  # the form came back with the product's options
