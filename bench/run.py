@@ -5,6 +5,8 @@
     BENCH_REPEAT=100 requests per operation   BENCH_DURATION=60 s and BENCH_CLIENTS=64 of load
     BENCH_REUSE=1 keeps an already loaded bench database of the same scale
     BENCH_WORKERS=2 BENCH_THREADS=4 gunicorn shape (the one `make run` uses)
+    BENCH_ONLY=http,import,routing  run only these groups of operations (default: all);
+        BENCH_IMPORT_ROWS=n sizes the CSV import (default a tenth of the scale's contacts)
 
 Sales: the pipeline board, the quarter's forecast and the funnel over HTTP (target p95
 <= 300 ms), bulk lead routing through 200 rules (target >= 5,000 leads/s) and single
@@ -393,6 +395,7 @@ def import_benchmark(rows: int, *, by, seed: int) -> list[Result]:
             (family, given, account_id, "采购经理", "+86" + mobile.replace(" ", ""), email.lower())
         )
     data = buffer.getvalue().encode()
+    marks = _high_water_marks()
 
     started = time.perf_counter()
     upload = SimpleUploadedFile("bench-contacts.csv", data, content_type="text/csv")
@@ -455,7 +458,47 @@ def import_benchmark(rows: int, *, by, seed: int) -> list[Result]:
     raw_result.latencies = [raw_seconds * 1000]
     raw_result.throughput, raw_result.unit = raw, "rows/s"
     raw_result.note = "the physical limit: no validation, no search index, no audit"
+    _remove_imported(marks)
     return [result, raw_result]
+
+
+def _high_water_marks() -> dict:
+    from allyance.core.models import AuditEntry, SearchEntry
+    from allyance.customers.models import Account, Contact
+
+    return {
+        model: model._default_manager.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for model in (Contact, Account, AuditEntry, SearchEntry)
+    }
+
+
+def _remove_imported(marks: dict) -> None:
+    """Take the imported rows out again, so a reused dataset (BENCH_REUSE) stays the scale's
+    dataset and the next run imports the same file against the same records."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+
+    from allyance.core.models import AuditEntry, SearchEntry
+    from allyance.customers.models import Account, Contact
+
+    with transaction.atomic():
+        types = [ContentType.objects.get_for_model(model) for model in (Contact, Account)]
+        for model in (Contact, Account):
+            added = model._default_manager.filter(pk__gt=marks[model])
+            SearchEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=added.values("pk"),
+            )._raw_delete(SearchEntry.objects.db)
+        AuditEntry.objects.filter(pk__gt=marks[AuditEntry], content_type__in=types)._raw_delete(
+            AuditEntry.objects.db
+        )
+        for model in (Contact, Account):
+            tags = model.tags.through.objects.filter(
+                **{f"{model._meta.model_name}__pk__gt": marks[model]}
+            )
+            tags._raw_delete(tags.db)
+            added = model._default_manager.filter(pk__gt=marks[model])
+            added._raw_delete(added.db)
 
 
 def routing_benchmark(*, by, seed: int) -> list[Result]:
@@ -612,49 +655,9 @@ def search_terms(user) -> dict[str, str]:
     }
 
 
-def run_one(db: str) -> dict:
-    """Load, serve and measure one database; returns the JSON document."""
-    scale = setting("BENCH_SCALE", "small")
-    seed = int(setting("BENCH_SEED", "1"))
-    repeat = int(setting("BENCH_REPEAT", "100"))
-    env = database_env(db, scale)
-    load_stats = None
-    if setting("BENCH_REUSE", "") and loaded(env, scale):
-        print(f"== {db}: reusing the loaded {scale} dataset")
-    else:
-        fresh_database(db, scale, env)
-        with tempfile.NamedTemporaryFile(suffix=".json") as stats_file:
-            subprocess.run([PYTHON, "-m", "bench.dataset", "--scale", scale, "--seed", str(seed),
-                            "--stats-file", stats_file.name], env=env, cwd=PROJECT_DIR, check=True)  # fmt: skip
-            load_stats = json.loads(Path(stats_file.name).read_text())
-    os.environ.clear()
-    os.environ.update(env)
-    from bench.dataset import BENCH_PASSWORD, configure_django
-
-    configure_django()
-    from django.db import connection
-    from django.db.models import Count
-
-    from allyance.core.models import User
-    from allyance.customers.selectors import accounts_visible_to
-
-    users = {
-        "rep": User.objects.get(username="bench.rep.0001"),
-        "partner": User.objects.get(username="bench.partner01.user"),
-    }
-    terms = {label: search_terms(user) for label, user in users.items()}
-    from allyance.sales.models import Pipeline
-
-    pipeline_id = Pipeline.objects.get(is_default=True).pk
-    details = {}
-    for label, user in users.items():
-        visible = accounts_visible_to(user)
-        busiest = list(
-            visible.annotate(n=Count("activities")).order_by("-n").values_list("id", flat=True)[:5]
-        )
-        ids = list(visible.order_by("?").values_list("id", flat=True)[:15])
-        details[label] = [f"/accounts/{pk}/" for pk in busiest + ids]
-    connection.close()
+def http_benchmarks(env, users, terms, details, pipeline_id, repeat) -> list[Result]:
+    """Every operation over HTTP: lists, API pages, search, details, sales pages, load."""
+    from bench.dataset import BENCH_PASSWORD
 
     port = free_port()
     server = start_gunicorn(env, port)
@@ -705,11 +708,66 @@ def run_one(db: str) -> dict:
     finally:
         server.terminate()
         server.wait(30)
+    return results
+
+
+def run_one(db: str) -> dict:
+    """Load, serve and measure one database; returns the JSON document."""
+    scale = setting("BENCH_SCALE", "small")
+    seed = int(setting("BENCH_SEED", "1"))
+    repeat = int(setting("BENCH_REPEAT", "100"))
+    env = database_env(db, scale)
+    load_stats = None
+    if setting("BENCH_REUSE", "") and loaded(env, scale):
+        print(f"== {db}: reusing the loaded {scale} dataset")
+    else:
+        fresh_database(db, scale, env)
+        with tempfile.NamedTemporaryFile(suffix=".json") as stats_file:
+            subprocess.run([PYTHON, "-m", "bench.dataset", "--scale", scale, "--seed", str(seed),
+                            "--stats-file", stats_file.name], env=env, cwd=PROJECT_DIR, check=True)  # fmt: skip
+            load_stats = json.loads(Path(stats_file.name).read_text())
+    os.environ.clear()
+    os.environ.update(env)
+    from bench.dataset import configure_django
+
+    configure_django()
+    from django.db import connection
+    from django.db.models import Count
+
+    from allyance.core.models import User
+    from allyance.customers.selectors import accounts_visible_to
+
+    users = {
+        "rep": User.objects.get(username="bench.rep.0001"),
+        "partner": User.objects.get(username="bench.partner01.user"),
+    }
+    terms = {label: search_terms(user) for label, user in users.items()}
+    from allyance.sales.models import Pipeline
+
+    pipeline_id = Pipeline.objects.get(is_default=True).pk
+    details = {}
+    for label, user in users.items():
+        visible = accounts_visible_to(user)
+        busiest = list(
+            visible.annotate(n=Count("activities")).order_by("-n").values_list("id", flat=True)[:5]
+        )
+        ids = list(visible.order_by("?").values_list("id", flat=True)[:15])
+        details[label] = [f"/accounts/{pk}/" for pk in busiest + ids]
+    connection.close()
+
+    only = {name for name in setting("BENCH_ONLY", "").split(",") if name}
+    results: list[Result] = []
+    if not only or "http" in only:
+        results.extend(http_benchmarks(env, users, terms, details, pipeline_id, repeat))
     from bench.dataset import sizes_for
 
-    import_rows = int(setting("BENCH_IMPORT_ROWS", str(max(1000, sizes_for(scale).contacts // 10))))
-    results.extend(import_benchmark(import_rows, by=users["rep"], seed=seed))
-    results.extend(routing_benchmark(by=User.objects.get(username="bench.admin"), seed=seed))
+    if not only or "import" in only:
+        import_rows = int(
+            setting("BENCH_IMPORT_ROWS", str(max(1000, sizes_for(scale).contacts // 10)))
+        )
+        results.extend(import_benchmark(import_rows, by=users["rep"], seed=seed))
+    if not only or "routing" in only:
+        results.extend(routing_benchmark(by=User.objects.get(username="bench.admin"), seed=seed))
 
     document = {
         "database": db,
