@@ -11,6 +11,7 @@ from allyance.core.custom_fields.forms import (
     add_custom_form_fields,
     clean_custom_form_fields,
     custom_filter_form,
+    custom_form_values,
     custom_value_condition,
     form_field_for,
 )
@@ -29,6 +30,7 @@ from allyance.core.custom_fields.values import (
     fields_for,
     format_custom_value,
     is_empty,
+    new_record_custom_values,
 )
 
 __all__ = [
@@ -46,9 +48,11 @@ __all__ = [
     "custom_field_display",
     "custom_field_save",
     "custom_filter_form",
+    "custom_form_values",
     "custom_value_condition",
     "fields_for",
     "form_field_for",
     "format_custom_value",
     "is_empty",
+    "new_record_custom_values",
 ]

@@ -100,11 +100,16 @@ def _initial(definition: CustomField, value):
     return value
 
 
-def add_custom_form_fields(form) -> None:
-    """Add a typed `cf_<key>` field per custom field of the form's model, filled from the record."""
-    stored = form.instance.custom_fields
+def add_custom_form_fields(form, *, model: type[Model] | None = None, stored=None) -> None:
+    """Add a typed `cf_<key>` field per custom field of the form's model, filled from the record.
+
+    A plain form (one whose view calls a service with keyword arguments) names the `model`
+    it creates and, when editing, the `stored` values.
+    """
+    if model is None:
+        model, stored = form._meta.model, form.instance.custom_fields
     stored = stored if isinstance(stored, dict) else {}
-    form.custom_field_definitions = fields_for(form._meta.model)
+    form.custom_field_definitions = fields_for(model)
     for definition in form.custom_field_definitions:
         name = f"cf_{definition.name}"
         current = stored.get(definition.name)
@@ -121,6 +126,17 @@ def _from_form(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def custom_form_values(form) -> dict:
+    """The `cf_` inputs of a valid plain form as `{key: value}`, for a service's `custom_fields`.
+
+    Every defined field is given (empty ones as None), so the service checks required ones.
+    """
+    return {
+        definition.name: _from_form(form.cleaned_data.get(f"cf_{definition.name}"))
+        for definition in getattr(form, "custom_field_definitions", [])
+    }
 
 
 def clean_custom_form_fields(form) -> None:

@@ -259,6 +259,24 @@ def clean_custom_values(model, values: dict, *, existing: dict | None = None) ->
     return result
 
 
+def new_record_custom_values(model, values: dict | None) -> dict:
+    """The custom field values a create service stores, checked as for a new record.
+
+    Errors are keyed `cf_<key>`, as forms name the inputs (a key may equal a model field's
+    name). None — a record the system makes, not one somebody typed — stores none.
+    """
+    if values is None:
+        return {}
+    try:
+        return clean_custom_values(model, values)
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError(
+            {f"cf_{key}": messages for key, messages in exc.message_dict.items()}
+        ) from exc
+
+
 # --- Display --------------------------------------------------------------------------------
 
 

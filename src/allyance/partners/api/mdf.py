@@ -261,11 +261,9 @@ class MdfRequestViewSet(GatedModelViewSet):
             ends_on=data.get("ends_on"),
             amount=data["amount"],
             expected_leads=data.get("expected_leads", 0),
+            custom_fields=data.get("custom_fields", {}),
             by=self.request.user,
         )
-        if data.get("custom_fields"):
-            request.custom_fields = data["custom_fields"]
-            request.save(update_fields=["custom_fields"])
         serializer.instance = self.get_queryset().get(pk=request.pk)
 
     def _answer(self, request_record: MdfRequest) -> Response:
@@ -421,13 +419,11 @@ class MdfClaimViewSet(GatedModelViewSet):
                 invoice_number=data["invoice_number"],
                 invoice_date=data["invoice_date"],
                 lines=[(line["description"], line["amount"]) for line in data["lines"]],
+                custom_fields=data.get("custom_fields", {}),
                 by=self.request.user,
             )
         except DjangoValidationError as exc:
             raise _lines_errors(exc) from exc
-        if data.get("custom_fields"):
-            claim.custom_fields = data["custom_fields"]
-            claim.save(update_fields=["custom_fields"])
         serializer.instance = self.get_queryset().get(pk=claim.pk)
 
     def _answer(self, claim: MdfClaim) -> Response:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from allyance.core.custom_fields import add_custom_form_fields
 from allyance.core.filters import GatedFilterSet
 from allyance.core.forms import StyledFormMixin, VersionedModelForm
 from allyance.core.models import Organisation
@@ -68,7 +69,8 @@ class TierShareForm(StyledFormMixin, forms.Form):
 
 
 class MdfRequestForm(StyledFormMixin, forms.Form):
-    """What a partner asks funds for: the activity, its plan and budget, and expected leads."""
+    """What a partner asks funds for: the activity, its plan and budget, and expected leads;
+    the request's custom fields as `cf_<key>` (`custom_form_values` hands them to the service)."""
 
     allocation = forms.ModelChoiceField(
         label=_("Funds"), queryset=MdfAllocation.objects.none(), empty_label=None
@@ -99,6 +101,8 @@ class MdfRequestForm(StyledFormMixin, forms.Form):
         self.fields["allocation"].label_from_instance = lambda a: (
             f"{a.period_start:%Y-%m-%d} – {a.period_end:%Y-%m-%d} · {a.amount} {a.currency}"
         )
+        self.user = user
+        add_custom_form_fields(self, model=MdfRequest)
 
 
 class PassDownForm(StyledFormMixin, forms.Form):
@@ -153,6 +157,8 @@ class LeadsForm(StyledFormMixin, forms.Form):
 
 
 class MdfClaimForm(StyledFormMixin, forms.Form):
+    """The expense invoice a claim is for, and the claim's custom fields as `cf_<key>`."""
+
     request = forms.ModelChoiceField(
         label=_("Fund request"), queryset=MdfRequest.objects.none(), empty_label=None
     )
@@ -169,6 +175,8 @@ class MdfClaimForm(StyledFormMixin, forms.Form):
         self.fields["request"].label_from_instance = lambda r: (
             f"{r.activity_name} · {r.approved_amount} {r.allocation.currency}"
         )
+        self.user = user
+        add_custom_form_fields(self, model=MdfClaim)
 
 
 class ClaimLineForm(StyledFormMixin, forms.Form):

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allyance.core import audit
+from allyance.core.custom_fields import new_record_custom_values
 from allyance.core.exceptions import ConflictError
 from allyance.core.models import Attachment, Organisation, Role, User
 from allyance.core.money import minor_units, round_money
@@ -597,10 +598,12 @@ def request_submit(
     starts_on: datetime.date | None = None,
     ends_on: datetime.date | None = None,
     expected_leads: int = 0,
+    custom_fields: dict | None = None,
 ) -> MdfRequest:
     """A partner asks for funds from its allocation for a marketing activity.
 
-    The amount is at most what is left of the allocation, checked with the allocation locked.
+    The amount is at most what is left of the allocation, checked with the allocation locked;
+    `custom_fields` are checked as for a new record (errors keyed `cf_<key>`).
     """
     if allocation is None or not can_see(by, allocation):
         raise ValidationError({"allocation": _("Choose the funds to ask from.")})
@@ -617,6 +620,10 @@ def request_submit(
         errors["activity_type"] = [_("Choose the kind of activity.")]
     try:
         parsed = parse_amount(amount, allocation.currency, field="amount")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        custom = new_record_custom_values(MdfRequest, custom_fields)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -645,6 +652,7 @@ def request_submit(
             amount=parsed,
             expected_leads=expected_leads or 0,
             status=RequestStatus.SUBMITTED,
+            custom_fields=custom,
         )
         request = record_save(instance=request, by=by)
         _notify(
@@ -854,9 +862,11 @@ def claim_submit(
     invoice_date: datetime.date | None,
     lines,
     by: User,
+    custom_fields: dict | None = None,
 ) -> MdfClaim:
     """After the activity, the partner claims funds of an approved request with its expense
-    invoice; the lines make the amount. Proof is attached to the claim afterwards."""
+    invoice; the lines make the amount. Proof is attached to the claim afterwards.
+    `custom_fields` are checked as for a new record (errors keyed `cf_<key>`)."""
     if request is None or not can_see(by, request):
         raise ValidationError({"request": _("Choose the approved request you claim for.")})
     if not may_submit_for(by, request.organisation_id):
@@ -870,6 +880,10 @@ def claim_submit(
         errors["invoice_date"] = [_("Enter the expense invoice's date.")]
     try:
         cleaned = _clean_lines(lines, currency)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        custom = new_record_custom_values(MdfClaim, custom_fields)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -910,6 +924,7 @@ def claim_submit(
             invoice_date=invoice_date,
             amount=amount,
             status=ClaimStatus.SUBMITTED,
+            custom_fields=custom,
         )
         claim = record_save(instance=claim, by=by)
         MdfClaimLine.objects.bulk_create(

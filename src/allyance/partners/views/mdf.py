@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from allyance.activities.models import Activity
+from allyance.core.custom_fields import custom_form_values
 from allyance.core.editing import record_form_page
 from allyance.core.exceptions import ConflictError
 from allyance.core.forms import form_errors_from
@@ -39,6 +40,7 @@ from allyance.partners.forms.mdf import (
     PayForm,
     TierShareForm,
 )
+from allyance.partners.imports import ALLOCATIONS, import_url
 from allyance.partners.models import MdfAllocation, MdfClaim, MdfRequest
 from allyance.partners.selectors.mdf import (
     allocations_visible_to,
@@ -261,7 +263,8 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def allocation_list(request: HttpRequest) -> HttpResponse:
-    return _list(request, ALLOCATION_LIST, may_create=services.may_manage_mdf(request.user))
+    config = replace(ALLOCATION_LIST, import_url=import_url(ALLOCATIONS, request.user))
+    return _list(request, config, may_create=services.may_manage_mdf(request.user))
 
 
 def _save_allocation(record, *, by, expected_version):
@@ -430,9 +433,11 @@ def request_create(request: HttpRequest) -> HttpResponse:
         initial["allocation"] = request.GET["allocation"][:18]
     form = MdfRequestForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("cf_")}
         try:
-            record = services.request_submit(by=request.user, **data)
+            record = services.request_submit(
+                by=request.user, custom_fields=custom_form_values(form), **data
+            )
         except ValidationError as exc:
             form_errors_from(form, exc)
         except PermissionDenied as exc:
@@ -590,6 +595,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
                 invoice_number=data["invoice_number"],
                 invoice_date=data["invoice_date"],
                 lines=[line for line in (f.line() for f in lines.forms) if line is not None],
+                custom_fields=custom_form_values(form),
                 by=request.user,
             )
         except ValidationError as exc:
