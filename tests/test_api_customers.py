@@ -2,6 +2,7 @@
 
 import pytest
 
+from allyance.core.audit import acting_as
 from allyance.core.models import AuditEntry
 from allyance.customers.models import Account, Contact
 from tests.factories import AccountFactory, ContactFactory
@@ -64,6 +65,25 @@ def test_audit_entries_cannot_be_edited(rep):
         entry.save()
     with pytest.raises(PermissionError):
         entry.delete()
+
+
+def test_audit_records_the_before_value_of_a_field_that_was_not_loaded(rep):
+    """Reading records costs no audit work; a record read with `.only()` and then changed
+    still has its old value of the unloaded field in the audit entry."""
+    account = AccountFactory(owner=rep, name="Before", city="Shanghai")
+    partial = Account.objects.only("id", "name").get(pk=account.pk)
+    partial.city = "Beijing"
+    with acting_as(rep):
+        partial.save()
+    entry = AuditEntry.objects.filter(object_id=str(account.pk), action="update").get()
+    assert entry.changes == {"city": ["Shanghai", "Beijing"]}
+
+
+def test_reading_records_with_unloaded_fields_asks_no_more_queries(rep, django_assert_num_queries):
+    AccountFactory.create_batch(5, owner=rep)
+    with django_assert_num_queries(1):
+        names = [account.name for account in Account.objects.only("id", "name")]
+    assert len(names) == 5
 
 
 def test_contact_cannot_be_linked_to_invisible_account(api, partner_a_user, partner_b_user):

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save, pre_save
 
 _actor: contextvars.ContextVar = contextvars.ContextVar("audit_actor", default=None)
 
@@ -66,15 +66,36 @@ def _jsonable(value):
     return str(value)
 
 
-def snapshot(instance: models.Model) -> dict:
+def _audited_fields(model: type[models.Model]) -> list:
     # A model may leave derived fields out (`audit_ignored_fields`), e.g. data computed from
     # other records that the audit log must neither repeat nor reveal.
-    ignored = IGNORED_FIELDS.union(getattr(instance, "audit_ignored_fields", ()))
+    ignored = IGNORED_FIELDS.union(getattr(model, "audit_ignored_fields", ()))
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if field.name not in ignored and not field.primary_key
+    ]
+
+
+def snapshot(instance: models.Model) -> dict:
     return {
         field.attname: _jsonable(getattr(instance, field.attname, None))
-        for field in instance._meta.concrete_fields
-        if field.name not in ignored and not field.primary_key
+        for field in _audited_fields(type(instance))
     }
+
+
+def _snapshot_as_loaded(instance: models.Model) -> dict:
+    """The audited values the record had when it was read, from the copy `_on_init` kept;
+    fields that were deferred then are read from the database (still unchanged there)."""
+    loaded = instance.__dict__.get("_audit_loaded")
+    if loaded is None:
+        return {}
+    fields = _audited_fields(type(instance))
+    missing = [field.attname for field in fields if field.attname not in loaded]
+    if missing:
+        stored = type(instance)._base_manager.filter(pk=instance.pk).values(*missing).first()
+        loaded = {**loaded, **(stored or {})}
+    return {field.attname: _jsonable(loaded.get(field.attname)) for field in fields}
 
 
 def _record(instance: models.Model, action: str, changes: dict) -> None:
@@ -91,14 +112,26 @@ def _record(instance: models.Model, action: str, changes: dict) -> None:
 
 
 def _on_init(sender, instance, **kwargs) -> None:
+    # Most records are read and never saved, so only a shallow copy of the loaded values is
+    # kept here (values as they came from the database); the "before" snapshot is made from
+    # it when the record is about to be saved.
     if is_audited(sender):
-        instance._audit_snapshot = snapshot(instance) if instance.pk else {}
+        if instance.pk is None:
+            instance._audit_snapshot = {}
+        else:
+            instance._audit_loaded = instance.__dict__.copy()
+
+
+def _on_pre_save(sender, instance, raw=False, **kwargs) -> None:
+    if raw or not is_audited(sender) or "_audit_snapshot" in instance.__dict__:
+        return
+    instance._audit_snapshot = _snapshot_as_loaded(instance)
 
 
 def _on_save(sender, instance, created, raw=False, **kwargs) -> None:
     if raw or not is_audited(sender):
         return
-    before = {} if created else getattr(instance, "_audit_snapshot", {})
+    before = {} if created else instance.__dict__.get("_audit_snapshot", {})
     after = snapshot(instance)
     changes = {
         name: [before.get(name), value]
@@ -139,6 +172,7 @@ def _on_m2m(sender, instance, action, model, pk_set, reverse, **kwargs) -> None:
 
 def connect_signals() -> None:
     post_init.connect(_on_init, dispatch_uid="audit_init")
+    pre_save.connect(_on_pre_save, dispatch_uid="audit_pre_save")
     post_save.connect(_on_save, dispatch_uid="audit_save")
     post_delete.connect(_on_delete, dispatch_uid="audit_delete")
     m2m_changed.connect(_on_m2m, dispatch_uid="audit_m2m")
