@@ -17,6 +17,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from allyance.core.models import CustomField, Role
+from allyance.orders.models import Invoice, Payment
+from allyance.orders.services.invoices import invoice_create, invoice_from_order
+from allyance.orders.services.lines import recalculate
+from allyance.orders.services.payments import payment_record
 from allyance.partners.models import MdfAllocation, MdfClaim, MdfRequest
 from allyance.partners.services.mdf import (
     allocation_save,
@@ -24,7 +28,13 @@ from allyance.partners.services.mdf import (
     request_approve,
     request_submit,
 )
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    OrderFactory,
+    OrderLineFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -347,3 +357,266 @@ def test_mdf_claim_list_and_api_filter_write_and_read_custom_fields(
     client.force_login(partner_user)
     table = table_of(client.get(reverse("partners:mdf-claim-list"), {"cf_channel": "Webinar"}))
     assert "INV-ALPHA" in table and "INV-BETA" not in table
+
+
+# --- Invoices and payments -----------------------------------------------------------------
+
+
+def confirmed_order(owner):
+    """A confirmed order of two units at 100.00 for an account of the owner's organisation."""
+    account = AccountFactory(organisation=owner.organisation, owner=owner)
+    order = OrderFactory(organisation=owner.organisation, owner=owner, account=account)
+    OrderLineFactory(
+        order=order,
+        position=1,
+        quantity=Decimal("2"),
+        unit_price=Decimal("100.00"),
+        list_price=Decimal("100.00"),
+        tax_rate=Decimal("0"),
+    )
+    recalculate(order)
+    order.refresh_from_db()
+    return order
+
+
+def invoice_form(account, **extra) -> dict:
+    return {
+        "account": account.pk,
+        "currency": "CNY",
+        "issue_date": "2026-12-01",
+        "payment_terms_days": "30",
+        "notes": "Delivered in Suzhou",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-description": "Training day",
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "800",
+        **extra,
+    }
+
+
+def test_invoice_page_takes_custom_fields_and_shows_them(client, admin_user):
+    define_three(Invoice)
+    account = AccountFactory(owner=admin_user)
+    client.force_login(admin_user)
+    url = reverse("orders:invoice-create")
+    page = client.get(url).content.decode()
+    assert 'name="cf_attendees"' in page and 'name="cf_channel"' in page
+    response = client.post(
+        url, invoice_form(account, cf_attendees="12", cf_channel="WeChat", cf_cost_centre="FI-2")
+    )
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302 and response.url == invoice.get_absolute_url()
+    assert invoice.custom_fields == {"attendees": 12, "channel": "WeChat", "cost_centre": "FI-2"}
+    detail = client.get(invoice.get_absolute_url()).content.decode()
+    assert "Cost centre" in detail and "FI-2" in detail and "WeChat" in detail
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"cf_attendees": "twelve", "cf_cost_centre": "FI-2"}, "cf_attendees"),
+        ({"cf_channel": "Fax", "cf_cost_centre": "FI-2"}, "cf_channel"),
+        ({"cf_channel": "WeChat"}, "cf_cost_centre"),
+    ],
+)
+def test_invoice_page_reports_a_bad_custom_value_beside_it_and_keeps_the_lines(
+    client, admin_user, bad, field
+):
+    define_three(Invoice)
+    account = AccountFactory(owner=admin_user)
+    client.force_login(admin_user)
+    response = client.post(reverse("orders:invoice-create"), invoice_form(account, **bad))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert field_error(page, field)
+    assert 'value="Training day"' in page and "Delivered in Suzhou" in page
+    assert not Invoice.objects.exists()
+
+
+def test_invoice_from_order_page_takes_custom_fields(client, admin_user):
+    define_three(Invoice)
+    order = confirmed_order(admin_user)
+    line = order.lines.get()
+    client.force_login(admin_user)
+    url = f"{reverse('orders:invoice-from-order')}?order={order.pk}"
+    assert 'name="cf_cost_centre"' in client.get(url).content.decode()
+    post = {"issue_date": "2026-12-01", "payment_terms_days": "14", f"line_{line.pk}": "1"}
+    response = client.post(url, {**post, "cf_attendees": "1.5", "cf_cost_centre": "FI-2"})
+    page = response.content.decode()
+    assert response.status_code == 400 and field_error(page, "cf_attendees")
+    assert f'name="line_{line.pk}" value="1"' in page and 'value="FI-2"' in page
+    assert not Invoice.objects.exists()
+    response = client.post(url, {**post, "cf_attendees": "3", "cf_cost_centre": "FI-2"})
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302 and response.url == invoice.get_absolute_url()
+    assert invoice.custom_fields == {"attendees": 3, "cost_centre": "FI-2"}
+
+
+def test_invoice_services_key_custom_field_errors_as_the_form_inputs(admin_user):
+    define_three(Invoice)
+    order = confirmed_order(admin_user)
+    with pytest.raises(ValidationError) as caught:
+        invoice_from_order(order, by=admin_user, custom_fields={"channel": "Fax"})
+    assert set(caught.value.message_dict) == {"cf_channel", "cf_cost_centre"}
+    with pytest.raises(ValidationError) as caught:
+        invoice_create(
+            by=admin_user,
+            account=order.account,
+            currency="CNY",
+            lines=[{"description": "Fine", "quantity": "1", "unit_price": "10"}],
+            custom_fields={"attendees": "many", "cost_centre": "FI-2"},
+        )
+    assert set(caught.value.message_dict) == {"cf_attendees"}
+    assert not Invoice.objects.exists()
+    # An invoice the system makes (no values given at all) is not held up by a required field.
+    assert invoice_from_order(order, by=admin_user).custom_fields == {}
+
+
+def test_invoice_list_and_api_filter_write_and_read_custom_fields(
+    client, api, admin_user, partner_a_user
+):
+    define(Invoice, "channel", CustomField.Type.CHOICE, choices=CHANNELS)
+    first = invoice_from_order(
+        confirmed_order(admin_user), by=admin_user, custom_fields={"channel": "WeChat"}
+    )
+    theirs = invoice_from_order(
+        confirmed_order(partner_a_user), by=partner_a_user, custom_fields={"channel": "Webinar"}
+    )
+    me = api(admin_user)
+    account = AccountFactory(owner=admin_user)
+    payload = {
+        "account": account.pk,
+        "currency": "CNY",
+        "lines": [{"description": "Support", "quantity": "1", "unit_price": "99.99"}],
+    }
+    answer = me.post(
+        "/api/v1/invoices/", {**payload, "custom_fields": {"channel": "Fax"}}, format="json"
+    )
+    assert answer.status_code == 400 and "channel" in answer.json()["custom_fields"]
+    answer = me.post(
+        "/api/v1/invoices/", {**payload, "custom_fields": {"channel": "Webinar"}}, format="json"
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["custom_fields"] == {"channel": "Webinar"}
+    created = answer.json()["number"]
+    answer = me.post(
+        "/api/v1/invoices/",
+        {"order": confirmed_order(admin_user).pk, "custom_fields": {"channel": "WeChat"}},
+        format="json",
+    )
+    assert answer.status_code == 201 and answer.json()["custom_fields"] == {"channel": "WeChat"}
+    listed = me.get("/api/v1/invoices/", {"cf_channel": "Webinar"}).json()["results"]
+    assert {row["number"] for row in listed} == {created, theirs.number}
+    partner_rows = api(partner_a_user).get("/api/v1/invoices/", {"cf_channel": "WeChat"})
+    assert partner_rows.json()["results"] == []
+    client.force_login(admin_user)
+    table = table_of(client.get(reverse("orders:invoice-list"), {"cf_channel": "WeChat"}))
+    assert first.number in table and created not in table and theirs.number not in table
+
+
+def payment_form(account, **extra) -> dict:
+    return {
+        "loaded_for": f"{account.pk}-CNY",
+        "account": account.pk,
+        "received_on": "2026-12-01",
+        "amount": "150.00",
+        "currency": "CNY",
+        "method": "bank_transfer",
+        "reference": "TT-77",
+        **extra,
+    }
+
+
+def test_payment_page_takes_custom_fields_and_shows_them(client, admin_user):
+    define_three(Payment)
+    define(Payment, "regions", CustomField.Type.MULTI_CHOICE, choices=CHANNELS)
+    account = AccountFactory(owner=admin_user)
+    client.force_login(admin_user)
+    url = reverse("orders:payment-create")
+    page = client.get(url).content.decode()
+    assert 'name="cf_attendees"' in page and 'name="cf_regions"' in page
+    # "Show open invoices" redraws the form: the custom values typed so far stay.
+    redrawn = client.post(
+        url,
+        payment_form(account, load="1", cf_cost_centre="FI-9", cf_regions=["WeChat", "Webinar"]),
+    ).content.decode()
+    assert 'value="FI-9"' in redrawn
+    assert '<option value="WeChat" selected>' in redrawn
+    assert '<option value="Webinar" selected>' in redrawn
+    response = client.post(
+        url,
+        payment_form(account, cf_channel="Trade fair", cf_cost_centre="FI-9", cf_regions="WeChat"),
+    )
+    payment = Payment.objects.get()
+    assert response.status_code == 302 and response.url == payment.get_absolute_url()
+    assert payment.custom_fields == {
+        "channel": "Trade fair",
+        "cost_centre": "FI-9",
+        "regions": ["WeChat"],
+    }
+    detail = client.get(payment.get_absolute_url()).content.decode()
+    assert "Cost centre" in detail and "FI-9" in detail and "Trade fair" in detail
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"cf_attendees": "x", "cf_cost_centre": "FI-9"}, "cf_attendees"),
+        ({"cf_channel": "Fax", "cf_cost_centre": "FI-9"}, "cf_channel"),
+        ({"cf_attendees": "4"}, "cf_cost_centre"),
+    ],
+)
+def test_payment_page_reports_a_bad_custom_value_beside_it_and_keeps_the_input(
+    client, admin_user, bad, field
+):
+    define_three(Payment)
+    account = AccountFactory(owner=admin_user)
+    client.force_login(admin_user)
+    response = client.post(reverse("orders:payment-create"), payment_form(account, **bad))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert field_error(page, field)
+    assert 'value="TT-77"' in page and 'value="150.00"' in page
+    assert not Payment.objects.exists()
+
+
+def test_payment_list_and_api_filter_write_and_read_custom_fields(client, api, admin_user):
+    define_three(Payment)
+    account = AccountFactory(owner=admin_user)
+    payment_record(
+        by=admin_user,
+        account=account,
+        received_on=datetime.date(2026, 12, 1),
+        amount=Decimal("10.00"),
+        currency="CNY",
+        reference="REF-ALPHA",
+        custom_fields={"channel": "WeChat", "cost_centre": "A"},
+    )
+    with pytest.raises(ValidationError) as caught:
+        payment_record(
+            by=admin_user,
+            account=account,
+            received_on=datetime.date(2026, 12, 1),
+            amount=Decimal("10.00"),
+            currency="CNY",
+            custom_fields={"attendees": "x"},
+        )
+    assert set(caught.value.message_dict) == {"cf_attendees", "cf_cost_centre"}
+    me = api(admin_user)
+    body = {"account": account.pk, "received_on": "2026-12-02", "amount": "20.00"}
+    answer = me.post("/api/v1/payments/", body, format="json")
+    assert answer.status_code == 400 and "cost_centre" in answer.json()["custom_fields"]
+    answer = me.post(
+        "/api/v1/payments/",
+        {**body, "reference": "REF-BETA", "custom_fields": {"attendees": 7, "cost_centre": "B"}},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["custom_fields"] == {"attendees": 7, "cost_centre": "B"}
+    assert Payment.objects.count() == 2
+    listed = me.get("/api/v1/payments/", {"cf_cost_centre": "b"}).json()["results"]
+    assert [row["reference"] for row in listed] == ["REF-BETA"]
+    client.force_login(admin_user)
+    table = table_of(client.get(reverse("orders:payment-list"), {"cf_channel": "WeChat"}))
+    assert "REF-ALPHA" in table and "REF-BETA" not in table

@@ -139,6 +139,15 @@ class InvoiceCreateSerializer(serializers.Serializer):
         max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    # The default makes a create without `custom_fields` still check the required ones.
+    custom_fields = serializers.JSONField(required=False, default=dict)
+
+    def validate_custom_fields(self, value):
+        from allyance.core.custom_fields import clean_custom_values
+
+        if not isinstance(value, dict):
+            raise ValidationError("Expected an object of custom field values.")
+        return clean_custom_values(Invoice, value)
 
     def get_fields(self):
         from allyance.sales.models.money import currency_choices
@@ -207,6 +216,7 @@ class InvoiceViewSet(GatedModelViewSet):
                     quantities=_quantities(data),
                     issue_date=data.get("issue_date"),
                     payment_terms_days=data.get("payment_terms_days"),
+                    custom_fields=data["custom_fields"],
                 )
             else:
                 invoice = invoice_services.invoice_create(
@@ -218,6 +228,7 @@ class InvoiceViewSet(GatedModelViewSet):
                     payment_terms_days=data.get("payment_terms_days"),
                     discount_percent=data.get("discount_percent", 0),
                     notes=data.get("notes", ""),
+                    custom_fields=data["custom_fields"],
                 )
         except DjangoValidationError as exc:
             raise _allocation_errors(exc) from exc
@@ -333,12 +344,10 @@ class PaymentViewSet(GatedModelViewSet):
                 reference=data.get("reference", ""),
                 notes=data.get("notes", ""),
                 allocations=_allocation_dict(data.get("allocations")),
+                custom_fields=data.get("custom_fields", {}),
             )
         except DjangoValidationError as exc:
             raise _allocation_errors(exc) from exc
-        if data.get("custom_fields"):
-            payment.custom_fields = data["custom_fields"]
-            payment.save(update_fields=["custom_fields"])
         serializer.instance = self.get_queryset().get(pk=payment.pk)
 
     def perform_destroy(self, instance):

@@ -8,9 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from allyance.core.custom_fields import add_custom_form_fields
 from allyance.core.forms import StyledFormMixin, scope_choice_fields
 from allyance.customers.models import Account
-from allyance.orders.models import OrderSettings, Payment
+from allyance.orders.models import Invoice, OrderSettings, Payment
 from allyance.sales.models.money import currency_choices, default_currency
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -23,15 +24,18 @@ class OrderChoiceForm(StyledFormMixin, forms.Form):
 
 
 class InvoiceFromOrderForm(StyledFormMixin, forms.Form):
-    """Quantity to invoice per order line, prefilled with what remains; issue date and terms."""
+    """Quantity to invoice per order line, prefilled with what remains; issue date and terms;
+    the invoice's custom fields as `cf_<key>`."""
 
     issue_date = forms.DateField(label=_("Issue date"), widget=DATE)
     payment_terms_days = forms.IntegerField(
         label=_("Payment terms (days)"), min_value=0, max_value=3650
     )
 
-    def __init__(self, *args, lines=(), remaining=None, **kwargs):
+    def __init__(self, *args, lines=(), remaining=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        add_custom_form_fields(self, model=Invoice)
         remaining = remaining or {}
         self.fields["issue_date"].initial = timezone.localdate()
         self.fields["payment_terms_days"].initial = OrderSettings.current().payment_terms_days
@@ -96,7 +100,8 @@ class AllocationFieldsMixin:
 
 
 class PaymentForm(AllocationFieldsMixin, StyledFormMixin, forms.Form):
-    """A payment received and how it is split over the account's open invoices."""
+    """A payment received and how it is split over the account's open invoices, and the
+    payment's custom fields as `cf_<key>`."""
 
     account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.all())
     received_on = forms.DateField(label=_("Received on"), widget=DATE)
@@ -115,6 +120,8 @@ class PaymentForm(AllocationFieldsMixin, StyledFormMixin, forms.Form):
         self.fields["received_on"].initial = timezone.localdate()
         self.fields["currency"].initial = default_currency()
         self.add_allocation_fields(invoices, allocation_initial or {})
+        self.user = user
+        add_custom_form_fields(self, model=Payment)
 
 
 class PaymentAllocateForm(AllocationFieldsMixin, StyledFormMixin, forms.Form):
@@ -135,7 +142,8 @@ class InvoiceCancelForm(StyledFormMixin, forms.Form):
 
 
 class InvoiceForm(StyledFormMixin, forms.Form):
-    """An invoice without an order: who, in which currency, when, and on what terms."""
+    """An invoice without an order: who, in which currency, when, and on what terms, and the
+    invoice's custom fields as `cf_<key>`."""
 
     account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.all())
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
@@ -162,6 +170,8 @@ class InvoiceForm(StyledFormMixin, forms.Form):
         self.fields["currency"].initial = default_currency()
         self.fields["issue_date"].initial = timezone.localdate()
         self.fields["payment_terms_days"].initial = OrderSettings.current().payment_terms_days
+        self.user = user
+        add_custom_form_fields(self, model=Invoice)
 
 
 class InvoiceLineForm(StyledFormMixin, forms.Form):

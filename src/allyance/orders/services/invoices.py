@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allyance.core import audit
+from allyance.core.custom_fields import new_record_custom_values
 from allyance.core.exceptions import ConflictError
 from allyance.core.models import User
 from allyance.core.services import ensure_may_write
@@ -121,17 +122,20 @@ def invoice_from_order(
     quantities: dict[int, Decimal] | None = None,
     issue_date: datetime.date | None = None,
     payment_terms_days: int | None = None,
+    custom_fields: dict | None = None,
 ) -> Invoice:
     """Invoice `quantities` per order line id (None: everything not yet invoiced).
 
     Prices, discounts and tax come from the order lines and the order's overall
     discount; the payment terms from the settings unless given; due = issue + terms.
+    `custom_fields` are checked as for a new record (errors keyed `cf_<key>`).
     """
     ensure_may_write(by, Invoice)
     if payment_terms_days is not None and not 0 <= int(payment_terms_days) <= 3650:
         raise ValidationError(
             {"payment_terms_days": _("Payment terms are between 0 and 3650 days.")}
         )
+    custom = new_record_custom_values(Invoice, custom_fields)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status == Order.Status.CANCELLED:
@@ -169,6 +173,7 @@ def invoice_from_order(
             payment_terms_days=int(terms_days),
             due_date=issue_date + datetime.timedelta(days=int(terms_days)),
             terms=order.terms or settings.default_terms,
+            custom_fields=custom,
             version=1,
         )
         with audit.acting_as(by):
@@ -207,9 +212,11 @@ def invoice_create(
     payment_terms_days: int | None = None,
     discount_percent=Decimal("0"),
     notes: str = "",
+    custom_fields: dict | None = None,
 ) -> Invoice:
     """An invoice without an order: free-text lines (`description`, `quantity`, `unit_price`,
-    `tax_rate`, `discount_percent`), priced exactly like any document's lines."""
+    `tax_rate`, `discount_percent`), priced exactly like any document's lines.
+    `custom_fields` are checked as for a new record (errors keyed `cf_<key>`)."""
     ensure_may_write(by, Invoice)
     errors: dict[str, list[str]] = {}
     unseen = (
@@ -230,6 +237,10 @@ def invoice_create(
     lines = [line for line in lines if any(str(v or "").strip() for v in line.values())]
     if not lines:
         errors["lines"] = [_("Add at least one line.")]
+    try:
+        custom = new_record_custom_values(Invoice, custom_fields)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     settings = OrderSettings.current()
@@ -252,6 +263,7 @@ def invoice_create(
             due_date=issue_date + datetime.timedelta(days=int(terms_days)),
             terms=settings.default_terms,
             notes=notes or "",
+            custom_fields=custom,
             version=1,
         )
         invoice.full_clean(exclude=["owner", "organisation"])

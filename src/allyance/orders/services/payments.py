@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from allyance.core import audit
+from allyance.core.custom_fields import new_record_custom_values
 from allyance.core.exceptions import ConflictError
 from allyance.core.models import Organisation, User
 from allyance.core.money import minor_units, round_money
@@ -183,10 +184,12 @@ def payment_record(
     reference: str = "",
     notes: str = "",
     allocations: dict | None = None,
+    custom_fields: dict | None = None,
 ) -> Payment:
     """Record money received from `account` and allocate it to its open invoices.
 
     `allocations` maps invoice ids to amounts; what is not allocated stays as credit.
+    `custom_fields` are checked as for a new record (errors keyed `cf_<key>`).
     """
     ensure_may_write(by, Payment)
     errors: dict[str, list[str]] = {}
@@ -207,6 +210,10 @@ def payment_record(
     else:
         if parsed <= 0:
             errors["amount"] = [_("A payment is more than zero.")]
+    try:
+        custom = new_record_custom_values(Payment, custom_fields)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     if by is not None and by.is_partner:
@@ -223,6 +230,7 @@ def payment_record(
         method=method,
         reference=(reference or "").strip(),
         notes=notes or "",
+        custom_fields=custom,
         version=1,
     )
     payment.full_clean(exclude=["owner", "organisation"])

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from allyance.activities.models import Activity
+from allyance.core.custom_fields import custom_form_values
 from allyance.core.exceptions import ConflictError
 from allyance.core.forms import form_errors_from
 from allyance.core.listing import Column, RecordList
@@ -172,7 +173,9 @@ def invoice_from_order_view(request: HttpRequest) -> HttpResponse:
         )
     lines = list(order.lines.order_by("position", "id"))
     remaining = remaining_quantities(order)
-    form = InvoiceFromOrderForm(request.POST or None, lines=lines, remaining=remaining)
+    form = InvoiceFromOrderForm(
+        request.POST or None, lines=lines, remaining=remaining, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             invoice = invoice_from_order(
@@ -181,6 +184,7 @@ def invoice_from_order_view(request: HttpRequest) -> HttpResponse:
                 quantities=form.quantities(),
                 issue_date=form.cleaned_data["issue_date"],
                 payment_terms_days=form.cleaned_data["payment_terms_days"],
+                custom_fields=custom_form_values(form),
             )
         except ValidationError as exc:
             form_errors_from(form, exc)
@@ -223,6 +227,7 @@ def invoice_create_view(request: HttpRequest) -> HttpResponse:
                 discount_percent=form.cleaned_data.get("discount_percent") or 0,
                 notes=form.cleaned_data["notes"],
                 lines=[line.cleaned_data for line in lines.forms if line.has_changed()],
+                custom_fields=custom_form_values(form),
             )
         except ValidationError as exc:
             filled = [line for line in lines.forms if line.has_changed()]

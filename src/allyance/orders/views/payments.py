@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from allyance.activities.models import Activity
+from allyance.core.custom_fields import custom_form_values
 from allyance.core.exceptions import ConflictError
 from allyance.core.forms import form_errors_from
 from allyance.core.listing import Column, RecordList
@@ -142,7 +143,12 @@ def payment_create(request: HttpRequest) -> HttpResponse:
         )
         form = PaymentForm(
             initial={
-                **{k: v for k, v in request.POST.items() if not k.startswith("allocation_")},
+                **{
+                    # Lists stay lists: a multi-choice custom field keeps every choice.
+                    k: v if len(v) > 1 else v[0]
+                    for k, v in request.POST.lists()
+                    if not k.startswith("allocation_")
+                },
                 "currency": currency,
             },
             user=request.user,
@@ -170,6 +176,7 @@ def payment_create(request: HttpRequest) -> HttpResponse:
                 reference=data["reference"],
                 notes=data["notes"],
                 allocations=form.allocations(),
+                custom_fields=custom_form_values(form),
             )
         except ValidationError as exc:
             form_errors_from(form, exc)
