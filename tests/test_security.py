@@ -440,3 +440,16 @@ def test_superuser_flags_cannot_be_set_through_the_api(api, admin_user):
     assert response.status_code == 201
     created = User.objects.get(username="quiet")
     assert not created.is_superuser and not created.is_staff
+
+
+def test_list_pages_escape_record_values_and_link_to_the_record(rep):
+    account = AccountFactory(owner=rep, name='<img src=x onerror="alert(1)">', city="<b>Xi'an</b>")
+    client = Client()
+    client.force_login(rep)
+    page = client.get(reverse("customers:account-list")).content.decode()
+    assert "<img src=x" not in page and "<b>Xi" not in page
+    assert (
+        f'<a href="{account.get_absolute_url()}">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</a>'
+        in page
+    )
+    assert "<td>&lt;b&gt;Xi&#x27;an&lt;/b&gt;</td>" in page

@@ -3,6 +3,7 @@
 import phonenumbers
 from django import template
 from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 register = template.Library()
@@ -29,6 +30,24 @@ def cell(record, name: str):
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
         return localize(localtime(value))
     return localize(value) if not isinstance(value, str) else value
+
+
+@register.simple_tag
+def row_cells(record, columns) -> str:
+    """The `<td>` cells of one list row, the linked columns pointing at the record's page.
+
+    One tag per row instead of a loop of tags per cell: list pages render 50 rows of up to
+    ten columns, and the template engine's per-node cost was most of their time."""
+    url = None
+    cells = []
+    for column in columns:
+        value = cell(record, column.name)
+        if column.link:
+            url = url or record.get_absolute_url()
+            cells.append((format_html('<a href="{}">{}</a>', url, value),))
+        else:
+            cells.append((value,))
+    return format_html_join("", "<td>{}</td>", cells)
 
 
 @register.filter
