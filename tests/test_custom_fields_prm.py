@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from allyance.core.models import CustomField, Role
-from allyance.orders.models import Invoice, Payment
+from allyance.orders.models import Invoice, Order, Payment
 from allyance.orders.services.invoices import invoice_create, invoice_from_order
 from allyance.orders.services.lines import recalculate
 from allyance.orders.services.payments import payment_record
@@ -28,11 +28,16 @@ from allyance.partners.services.mdf import (
     request_approve,
     request_submit,
 )
+from allyance.partners.services.ordering import partner_order_place
 from tests.factories import (
     AccountFactory,
     OrderFactory,
     OrderLineFactory,
     OrganisationFactory,
+    PriceListFactory,
+    PriceListItemFactory,
+    ProductFactory,
+    TierFactory,
     UserFactory,
 )
 
@@ -620,3 +625,126 @@ def test_payment_list_and_api_filter_write_and_read_custom_fields(client, api, a
     client.force_login(admin_user)
     table = table_of(client.get(reverse("orders:payment-list"), {"cf_channel": "WeChat"}))
     assert "REF-ALPHA" in table and "REF-BETA" not in table
+
+
+# --- Partner portal orders -----------------------------------------------------------------
+
+
+@pytest.fixture
+def portal_catalog(db):
+    """A partner list with one product at 100.00, a tier on it and a partner in that tier."""
+    price_list = PriceListFactory(name="Partner list")
+    product = ProductFactory(name="Disk array DA-200", sku="DA-200")
+    PriceListItemFactory(price_list=price_list, product=product, price="100.00")
+    tier = TierFactory(name="Silver", price_list=price_list)
+    return {"product": product, "tier": tier}
+
+
+@pytest.fixture
+def buyer(portal_catalog):
+    organisation = OrganisationFactory(name="Jinqiao Systems", tier=portal_catalog["tier"])
+    return UserFactory(role=Role.PARTNER_USER, organisation=organisation, username="buyer")
+
+
+@pytest.fixture
+def rival_buyer(portal_catalog):
+    organisation = OrganisationFactory(name="Rival Systems", tier=portal_catalog["tier"])
+    return UserFactory(role=Role.PARTNER_USER, organisation=organisation, username="rival")
+
+
+def portal_order(by, catalog, reference, **custom) -> Order:
+    return partner_order_place(
+        by=by,
+        lines=[{"product": catalog["product"], "quantity": Decimal("1")}],
+        customer_reference=reference,
+        custom_fields=custom,
+    )
+
+
+def test_portal_order_page_takes_custom_fields_and_shows_them(client, buyer, portal_catalog):
+    define_three(Order)
+    product = portal_catalog["product"]
+    url = reverse("partners:portal-order-create")
+    client.force_login(buyer)
+    page = client.get(url).content.decode()
+    assert 'name="cf_attendees"' in page and 'name="cf_cost_centre"' in page
+    response = client.post(
+        url,
+        {
+            f"qty-{product.pk}": "2",
+            "customer_reference": "HZ-88",
+            "cf_attendees": "9",
+            "cf_channel": "Trade fair",
+            "cf_cost_centre": "PO-1",
+            "place": "1",
+        },
+    )
+    order = Order.objects.get()
+    assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+    assert order.custom_fields == {"attendees": 9, "channel": "Trade fair", "cost_centre": "PO-1"}
+    detail = client.get(order.get_absolute_url()).content.decode()
+    assert "Cost centre" in detail and "PO-1" in detail and "Trade fair" in detail
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"cf_attendees": "nine", "cf_cost_centre": "PO-1"}, "cf_attendees"),
+        ({"cf_channel": "Fax", "cf_cost_centre": "PO-1"}, "cf_channel"),
+        ({"cf_attendees": "9"}, "cf_cost_centre"),
+    ],
+)
+def test_portal_order_page_reports_a_bad_custom_value_beside_it_and_keeps_the_input(
+    client, buyer, portal_catalog, bad, field
+):
+    define_three(Order)
+    product = portal_catalog["product"]
+    client.force_login(buyer)
+    response = client.post(
+        reverse("partners:portal-order-create"),
+        {f"qty-{product.pk}": "2", "customer_reference": "HZ-88", "place": "1", **bad},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert field_error(page, field)
+    assert f'name="qty-{product.pk}"' in page and 'value="2"' in page
+    assert 'value="HZ-88"' in page
+    assert not Order.objects.exists()
+
+
+def test_portal_order_service_keys_custom_field_errors_as_the_form_inputs(buyer, portal_catalog):
+    define_three(Order)
+    with pytest.raises(ValidationError) as caught:
+        portal_order(buyer, portal_catalog, "X", channel="Fax")
+    assert set(caught.value.message_dict) == {"cf_channel", "cf_cost_centre"}
+    assert not Order.objects.exists()
+
+
+def test_portal_orders_filter_by_custom_field_within_the_partner(
+    client, api, buyer, rival_buyer, portal_catalog
+):
+    define(Order, "channel", CustomField.Type.CHOICE, choices=CHANNELS)
+    portal_order(buyer, portal_catalog, "REF-ALPHA", channel="WeChat")
+    portal_order(rival_buyer, portal_catalog, "REF-GAMMA", channel="WeChat")
+    me = api(buyer)
+    line = [{"product": portal_catalog["product"].pk, "quantity": "1"}]
+    answer = me.post(
+        "/api/v1/partner-orders/",
+        {"lines": line, "customer_reference": "REF-BETA", "custom_fields": {"channel": "Fax"}},
+        format="json",
+    )
+    assert answer.status_code == 400 and "channel" in answer.json()["custom_fields"]
+    answer = me.post(
+        "/api/v1/partner-orders/",
+        {"lines": line, "customer_reference": "REF-BETA", "custom_fields": {"channel": "Webinar"}},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["custom_fields"] == {"channel": "Webinar"}
+    listed = me.get("/api/v1/orders/", {"cf_channel": "WeChat"}).json()["results"]
+    assert [row["customer_reference"] for row in listed] == ["REF-ALPHA"]
+    client.force_login(buyer)
+    table = table_of(client.get(reverse("orders:order-list"), {"cf_channel": "WeChat"}))
+    numbers = {order.customer_reference: order.number for order in Order.objects.all()}
+    assert numbers["REF-ALPHA"] in table
+    assert numbers["REF-BETA"] not in table and numbers["REF-GAMMA"] not in table

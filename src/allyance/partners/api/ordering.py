@@ -60,6 +60,15 @@ class PartnerOrderSerializer(serializers.Serializer):
     requested_delivery = serializers.DateField(required=False, allow_null=True)
     shipping_address = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    # The default makes an order without `custom_fields` still check the required ones.
+    custom_fields = serializers.JSONField(required=False, default=dict)
+
+    def validate_custom_fields(self, value):
+        from allyance.core.custom_fields import clean_custom_values
+
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Expected an object of custom field values.")
+        return clean_custom_values(Order, value)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -99,6 +108,7 @@ class PartnerOrderViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
                 requested_delivery=data.get("requested_delivery"),
                 shipping_address=data.get("shipping_address", ""),
                 notes=data.get("notes", ""),
+                custom_fields=data["custom_fields"],
             )
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc

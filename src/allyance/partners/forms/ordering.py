@@ -5,14 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from allyance.core.custom_fields import add_custom_form_fields
 from allyance.core.forms import StyledFormMixin
+from allyance.orders.models import Order
 from allyance.partners.selectors.ordering import end_customers_for
 
 DATE = {"type": "date"}
 
 
 class PortalOrderForm(StyledFormMixin, forms.Form):
-    """For whom the partner orders, its reference, when and where to deliver."""
+    """For whom the partner orders, its reference, when and where to deliver, and the order's
+    custom fields as `cf_<key>`."""
 
     end_customer = forms.ModelChoiceField(
         label=_("End customer"),
@@ -37,3 +40,5 @@ class PortalOrderForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["end_customer"].queryset = end_customers_for(user)
+        self.user = user
+        add_custom_form_fields(self, model=Order)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from allyance.catalog.models import PriceList, Product
 from allyance.catalog.selectors.pricing import valid_on
 from allyance.core import audit
+from allyance.core.custom_fields import new_record_custom_values
 from allyance.core.models import Organisation, User
 from allyance.core.notifications import in_language_of, notification_send
 from allyance.core.services import record_save
@@ -130,13 +131,15 @@ def partner_order_place(
     requested_delivery: datetime.date | None = None,
     shipping_address: str = "",
     notes: str = "",
+    custom_fields: dict | None = None,
 ) -> Order:
     """A partner user orders from the catalog, for stock or for an end customer it can see.
 
     `lines`: `{"product": Product or id, "quantity": Decimal, "option_value_ids": [...]}`.
     The order is the partner's, owned by `by`, submitted, numbered like every order; its
     account is the end customer or, for stock, the partner's house account. The partner's
-    channel manager is notified once it is committed.
+    channel manager is notified once it is committed. `custom_fields` are checked as for a
+    new record (errors keyed `cf_<key>`).
     """
     organisation = _ensure_partner(by)
     errors: dict[str, list[str]] = {}
@@ -158,6 +161,10 @@ def partner_order_place(
     checked, line_errors = _checked_lines(by, lines)
     if line_errors:
         errors["lines"] = line_errors
+    try:
+        custom = new_record_custom_values(Order, custom_fields)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -180,6 +187,7 @@ def partner_order_place(
             customer_reference=(customer_reference or "").strip(),
             shipping_address=(shipping_address or "").strip(),
             notes=notes or "",
+            custom_fields=custom,
         )
         order = record_save(instance=order, by=by)
         line_errors = []

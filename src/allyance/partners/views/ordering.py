@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from allyance.core.custom_fields import custom_form_values
 from allyance.core.forms import form_errors_from
 from allyance.partners.forms.ordering import PortalOrderForm
 from allyance.partners.selectors.ordering import portal_catalog
@@ -75,6 +76,7 @@ def portal_order_create(request: HttpRequest) -> HttpResponse:
                 requested_delivery=form.cleaned_data["requested_delivery"],
                 shipping_address=form.cleaned_data["shipping_address"],
                 notes=form.cleaned_data["notes"],
+                custom_fields=custom_form_values(form),
             )
         except ValidationError as exc:
             form_errors_from(form, exc)
