@@ -65,6 +65,7 @@ def _partner_portal_navigation(user) -> list[NavItem | None]:
             [
                 _item(_("Place an order"), "partners:portal-order-create", "shopping-cart"),
                 _item(pgettext_lazy("sales orders", "Orders"), "orders:order-list", "truck"),
+                _item(_("Orders handed down"), "partners:order-handover-list", "arrow-down-right"),
                 _item(_("Quotes"), "orders:quote-list", "file-dollar"),
                 _item(_("Invoices"), "orders:invoice-list", "file-invoice"),
                 _item(_("Products"), "catalog:product-list", "package"),
@@ -114,6 +115,7 @@ def _partner_programme_pages(user) -> list[NavItem]:
         *([_item(_("Partners"), "partners:partner-list", "building-community")]
           if runs_programme else []),
         _item(_("Lead distribution"), "partners:distribution-list", "arrows-split"),
+        _item(_("Orders handed down"), "partners:order-handover-list", "arrow-down-right"),
         _item(_("Deal registrations"), "partners:registration-list", "shield-check"),
         _item(_("MDF ledger"), "partners:mdf-ledger", "report-money"),
         _item(_("Fund requests"), "partners:mdf-request-list", "file-plus"),

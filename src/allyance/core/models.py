@@ -317,6 +317,8 @@ class BusinessModel(models.Model):
     # Paths the visibility gate follows (see core.visibility); override per model.
     visibility_territory_path: str | None = None
     visibility_account_path: str | None = None
+    # Organisation paths that also give a partner the record (besides `organisation`).
+    visibility_partner_paths: tuple[str, ...] = ()
 
     class Meta:
         abstract = True

@@ -115,7 +115,12 @@ def visibility_filter(user, model: type[Model]) -> Q | None:
             return nothing
         return Q(**{path: user.customer_account_id})
     if user.role in PARTNER_ROLES and not user.is_superuser:
-        return Q(organisation_id__in=partner_organisation_ids_of(user))
+        organisations = partner_organisation_ids_of(user)
+        condition = Q(organisation_id__in=organisations)
+        # A record between two partners (an order handed down) is also the other party's.
+        for path in getattr(model, "visibility_partner_paths", ()):
+            condition |= Q(**{f"{path}__in": organisations})
+        return condition
 
     scope = scope_of(user)
     if scope is None:

@@ -92,10 +92,24 @@ def _move(order: Order, to: str, *, by: User | None, **fields) -> Order:
     return order
 
 
+def handed_down(order: Order) -> bool:
+    """The company's order handed down the channel to a partner to fulfil (see
+    `partners.services.handover`): the holder ships it; its price, lines and bill stay the
+    company's."""
+    if order.pk is None:
+        return False
+    from django.apps import apps
+
+    handovers = apps.get_model("partners", "OrderHandover")
+    return handovers.objects.filter(order_id=order.pk, status="active").exists()
+
+
 def placed_with_company(order: Order) -> bool:
     """A partner's order to the company, placed in the portal (for an end customer, or for
     stock on the partner's house account): the company confirms, ships and invoices it, and
-    the partner follows it."""
+    the partner follows it. An order handed down to a partner is the holder's to fulfil."""
+    if handed_down(order):
+        return False
     if order.end_customer_id is not None:
         return True
     if order.account_id is None:
@@ -109,6 +123,19 @@ def placed_with_company(order: Order) -> bool:
 def partner_may_change(order: Order, by: User | None) -> bool:
     """Partner users change their own orders, but not the ones the company fulfils for them."""
     return by is None or not by.is_partner or not placed_with_company(order)
+
+
+def partner_may_reprice(order: Order, by: User | None) -> bool:
+    """A partner holding an order handed down to it fulfils it; its header, lines and
+    cancellation stay the company's (hand it back instead)."""
+    return by is None or not by.is_partner or not handed_down(order)
+
+
+def _ensure_may_reprice(order: Order, by: User | None) -> None:
+    if not partner_may_reprice(order, by):
+        raise PermissionDenied(
+            _("This order was handed to you to fulfil: record its shipments, or hand it back.")
+        )
 
 
 def _ensure_may_change(order: Order, by: User | None) -> None:
@@ -232,6 +259,7 @@ def order_save(*, order: Order, by: User | None, expected_version: int | None = 
             )
         if stored.status != Status.SUBMITTED and not partner_may_change(stored, by):
             raise PermissionDenied(_("The company fulfils this order; you follow its status here."))
+        _ensure_may_reprice(stored, by)
         for name in ("status", "number", "quote_id", "delivered_at", "closed_at"):
             setattr(order, name, getattr(stored, name))
         order.cancel_reason = stored.cancel_reason
@@ -359,6 +387,7 @@ def _ensure_lines_editable(order: Order) -> None:
 def order_line_add(order: Order, *, by: User | None, **line) -> OrderLine:
     """Add a line (see `orders.services.lines.line_add`) while the order is confirmed."""
     _ensure_may_change(order, by)
+    _ensure_may_reprice(order, by)
     with transaction.atomic():
         order = _lock(order)
         _ensure_lines_editable(order)
@@ -371,6 +400,7 @@ def order_line_add(order: Order, *, by: User | None, **line) -> OrderLine:
 def order_line_remove(order: Order, line: OrderLine, *, by: User | None) -> None:
     """Remove a line while the order is confirmed; an invoiced line stays."""
     _ensure_may_change(order, by)
+    _ensure_may_reprice(order, by)
     if line.order_id != order.pk:
         raise ValidationError({"line": _("This line belongs to another order.")})
     with transaction.atomic():
@@ -402,6 +432,7 @@ def order_cancel(
         current = _lock(order)
         if current.status != Status.SUBMITTED and not partner_may_change(current, by):
             raise PermissionDenied(_("The company fulfils this order; you follow its status here."))
+        _ensure_may_reprice(current, by)
         _check_version(current, expected_version)
         if current.status == Status.CONFIRMED and current.shipments.exists():
             raise _refuse(Status.PARTLY_SHIPPED, Status.CANCELLED)
@@ -505,6 +536,7 @@ def order_close(order: Order, *, by: User | None, expected_version: int | None =
 def order_delete(*, order: Order, by: User | None) -> None:
     """Delete an order that has shipped nothing and is not invoiced (cancelling is usual)."""
     _ensure_may_change(order, by)
+    _ensure_may_reprice(order, by)
     if order.status not in (Status.CONFIRMED, Status.CANCELLED) or order.shipments.exists():
         raise ValidationError(
             _("A %(status)s order cannot be deleted.") % {"status": _label(order.status)}

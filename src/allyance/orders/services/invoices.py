@@ -26,7 +26,7 @@ from allyance.core.services import ensure_may_write
 from allyance.core.visibility import visible_to
 from allyance.customers.models import Account
 from allyance.orders.models import Invoice, InvoiceLine, Order, OrderLine, OrderSettings
-from allyance.orders.services.fulfilment import placed_with_company
+from allyance.orders.services.fulfilment import handed_down, placed_with_company
 from allyance.orders.services.lines import line_add, recalculate
 from allyance.orders.services.numbers import next_number
 
@@ -146,6 +146,8 @@ def invoice_from_order(
             )
         if by is not None and by.is_partner and placed_with_company(order):
             raise PermissionDenied(_("The company invoices the orders it fulfils for you."))
+        if by is not None and by.is_partner and handed_down(order):
+            raise PermissionDenied(_("The company invoices the orders it hands to you to fulfil."))
         if order.account_id is None:
             raise ValidationError({"order": _("The order has no account to invoice.")})
         lines = list(order.lines.order_by("position", "id"))

@@ -155,6 +155,8 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **forms) -
     # submitted, and change nothing else.
     submitted = order.status == Status.SUBMITTED
     writable = not user.is_customer and services.partner_may_change(order, user)
+    # A partner holding an order handed down to it ships it; the rest stays the company's.
+    repricable = services.partner_may_reprice(order, user)
     has_shipments = order.shipments.exists()
     may_ship = writable and order.status in services.SHIPPABLE and any(remaining.values())
     return render(
@@ -167,19 +169,23 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **forms) -
                 "created_by"
             ),
             "may_edit": (writable or (submitted and not user.is_customer))
+            and repricable
             and order.status not in services.FINAL,
             "may_confirm": submitted and user.is_internal,
             "may_edit_lines": writable
+            and repricable
             and order.status in services.LINES_EDITABLE
             and not has_shipments,
             "may_ship": may_ship,
             "may_cancel": (writable or submitted)
+            and repricable
             and not user.is_customer
             and order.status in services.CANCELLABLE
             and not has_shipments,
             "may_deliver": writable and order.status == Status.SHIPPED,
             # The invoices part decides who may bill and how much remains to invoice.
             "may_invoice": writable
+            and repricable
             and order.status not in (Status.CANCELLED, Status.SUBMITTED)
             and bool(lines),
             "may_close": writable and order.status == Status.DELIVERED,
@@ -194,7 +200,12 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **forms) -
             ),
             "cancel_form": forms.get("cancel_form") or OrderCancelForm(),
             "action_errors": forms.get("action_errors", []),
-            "timeline": timeline_for(order, activities=Activity.objects.none(), user=user),
+            "timeline": timeline_for(
+                order,
+                activities=Activity.objects.none(),
+                user=user,
+                page=request.GET.get("timeline"),
+            ),
         },
         status=status,
     )

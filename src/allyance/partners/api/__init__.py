@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 def register(router: DefaultRouter) -> None:
     from allyance.partners.api import (
         distribution,
+        handover,
         incentives,
         mdf,
         ordering,
@@ -14,6 +15,15 @@ def register(router: DefaultRouter) -> None:
         training,
     )
 
-    for module in (programme, distribution, registrations, mdf, ordering, training, incentives):
+    for module in (
+        programme,
+        distribution,
+        registrations,
+        mdf,
+        ordering,
+        handover,
+        training,
+        incentives,
+    ):
         for prefix, viewset, basename in module.ROUTES:
             router.register(prefix, viewset, basename=basename)

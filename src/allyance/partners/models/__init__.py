@@ -4,6 +4,7 @@ Import models from here (`from allyance.partners.models import Tier`).
 """
 
 from allyance.partners.models.distribution import DistributionRule, LeadDistribution
+from allyance.partners.models.handover import OrderHandover
 from allyance.partners.models.incentives import IncentivePlan
 from allyance.partners.models.mdf import MdfAllocation, MdfClaim, MdfClaimLine, MdfRequest
 from allyance.partners.models.ordering import HouseAccount
@@ -43,6 +44,7 @@ __all__ = [
     "MdfRequest",
     "OnboardingItem",
     "OnboardingStep",
+    "OrderHandover",
     "PartnerAgreement",
     "ProgrammeSettings",
     "QuizQuestion",

@@ -1,8 +1,10 @@
 """Web pages of the partners app: programme, portal, lead distribution, deal registration,
-MDF, indirect ordering, training and content, scorecards and incentives (one module each)."""
+MDF, indirect ordering, orders handed down the channel, training and content, scorecards and
+incentives (one module each)."""
 
 from allyance.partners.urls import (
     distribution,
+    handover,
     incentives,
     mdf,
     ordering,
@@ -19,6 +21,7 @@ urlpatterns = [
     *registrations.urlpatterns,
     *mdf.urlpatterns,
     *ordering.urlpatterns,
+    *handover.urlpatterns,
     *training.urlpatterns,
     *incentives.urlpatterns,
 ]
