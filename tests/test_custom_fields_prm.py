@@ -29,6 +29,8 @@ from allyance.partners.services.mdf import (
     request_submit,
 )
 from allyance.partners.services.ordering import partner_order_place
+from allyance.service.models import Case
+from allyance.service.services import case_open
 from tests.factories import (
     AccountFactory,
     OrderFactory,
@@ -748,3 +750,54 @@ def test_portal_orders_filter_by_custom_field_within_the_partner(
     numbers = {order.customer_reference: order.number for order in Order.objects.all()}
     assert numbers["REF-ALPHA"] in table
     assert numbers["REF-BETA"] not in table and numbers["REF-GAMMA"] not in table
+
+
+# --- Partner users: their own records, their own colleagues ---------------------------------
+
+
+def test_partner_user_picker_on_a_plain_form_offers_colleagues_only(
+    client, channel_manager, partner, partner_user, other_user
+):
+    define(MdfRequest, "promoter", CustomField.Type.USER)
+    allocate(partner, channel_manager)
+    colleague = UserFactory(role=Role.PARTNER_USER, organisation=partner, username="col")
+    client.force_login(partner_user)
+    page = client.get(reverse("partners:mdf-request-create")).content.decode()
+    picker = page.split('name="cf_promoter"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{colleague.pk}"' in picker
+    assert f'value="{other_user.pk}"' not in picker
+    assert f'value="{channel_manager.pk}"' not in picker
+
+
+def test_partner_fills_case_custom_fields_and_lists_only_its_own(
+    client, api, partner_user, other_user
+):
+    define_three(Case)
+    mine = AccountFactory(organisation=partner_user.organisation, owner=partner_user)
+    theirs_account = AccountFactory(organisation=other_user.organisation, owner=other_user)
+    case_open(
+        case=Case(
+            account=theirs_account,
+            subject="Their noise",
+            problem="Fan",
+            custom_fields={"channel": "WeChat", "cost_centre": "T"},
+        ),
+        by=other_user,
+    )
+    client.force_login(partner_user)
+    url = reverse("service:case-create")
+    assert 'name="cf_channel"' in client.get(url).content.decode()
+    form = {"kind": "service", "subject": "Our noise", "account": mine.pk, "problem": "Fan noise"}
+    bad = client.post(url, {**form, "cf_attendees": "some", "cf_cost_centre": "S-1"})
+    assert field_error(bad.content.decode(), "cf_attendees")
+    assert 'value="Our noise"' in bad.content.decode()
+    response = client.post(url, {**form, "cf_channel": "WeChat", "cf_cost_centre": "S-1"})
+    case = Case.objects.get(subject="Our noise")
+    assert response.status_code == 302
+    assert case.custom_fields == {"channel": "WeChat", "cost_centre": "S-1"}
+    assert "S-1" in client.get(case.get_absolute_url()).content.decode()
+    table = table_of(client.get(reverse("service:case-list"), {"cf_channel": "WeChat"}))
+    assert case.number in table and "Their noise" not in table
+    listed = api(partner_user).get("/api/v1/cases/", {"cf_channel": "WeChat"}).json()["results"]
+    assert [row["id"] for row in listed] == [case.pk]
+    assert listed[0]["custom_fields"] == {"channel": "WeChat", "cost_centre": "S-1"}
