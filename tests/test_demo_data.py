@@ -293,3 +293,22 @@ def test_demo_has_a_partner_programme_with_every_prm_flow(demo):
     assert Case.objects.filter(kind="warranty").exists()
     assert Course.objects.exists() and CertificationAward.objects.exists()
     assert ContentItem.objects.exists() and IncentivePlan.objects.exists()
+
+
+def test_demo_hands_a_company_order_down_the_channel(demo):
+    """One of the company's orders went to the distributor 华东 and on to its reseller 金桥."""
+    from allyance.orders.models import Order
+    from allyance.partners.models import OrderHandover
+
+    order = Order.objects.get(customer_reference="SH-PO-2026-118")
+    hops = list(order.handovers.order_by("hop"))
+    assert [(h.from_organisation_id, h.organisation.name) for h in hops] == [
+        (None, hops[0].organisation.name),
+        (hops[0].organisation_id, order.organisation.name),
+    ]
+    assert all(h.status == OrderHandover.Status.ACTIVE for h in hops)
+    assert hops[1].organisation.parent_id == hops[0].organisation_id
+    holder = order.owner  # the reseller's administrator
+    assert holder.role == Role.PARTNER_ADMIN and holder.organisation_id == order.organisation_id
+    assert visible_to(holder, Order.objects.filter(pk=order.pk)).exists()
+    assert order.lines.count() == 2 and order.status == "confirmed"

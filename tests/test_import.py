@@ -1,6 +1,7 @@
 """Import of accounts and contacts: encodings, Chinese headers, bad rows, duplicates, jobs."""
 
 import io
+import json
 
 import openpyxl
 import pytest
@@ -11,7 +12,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
+from allyance.core import search
 from allyance.core.imports import (
+    bulk,
     import_job_configure,
     import_job_create,
     import_job_progress,
@@ -21,7 +24,7 @@ from allyance.core.imports import (
     target_for,
 )
 from allyance.core.imports.progress import ProgressReporter
-from allyance.core.models import AuditEntry, CustomField, ImportJob, Role
+from allyance.core.models import AuditEntry, CustomField, ImportJob, Role, SearchEntry, Tag
 from allyance.customers.models import Account, Contact
 from tests.factories import AccountFactory, ContactFactory, UserFactory
 
@@ -630,3 +633,331 @@ def test_run_before_preview_is_refused(rep):
     job = import_job_create(by=rep, target="contacts", upload=upload("姓名\n张三\n".encode()))
     with pytest.raises(ValidationError):
         import_job_start(job=job, dry_run=False)
+
+
+# --- The bulk path (accounts and contacts): the same result as the per-row path --------------
+
+
+MIXED = (
+    "公司名称,姓名,手机,邮箱,职位,负责人,标签\n"
+    "华东机械有限公司,王小明,138 1234 5678,Wang@Example.com,销售经理,,VIP、展会\n"
+    "华东机械有限公司,欧阳娜娜,139 8765 4321,ouyang.nana@huadong.example.com,采购,lin,\n"
+    "Acme Ltd,Ada Lovelace,+44 20 7946 0958,ADA@acme.example.com,CTO,,VIP\n"
+    "华东机械有限公司,王小明,,wang@example.com,重复,,\n"
+)
+
+
+@pytest.fixture
+def per_row_path(monkeypatch):
+    """Imports of every target through the record services row by row, as before the bulk path."""
+    monkeypatch.setattr(bulk, "BULK_SAVERS", {})
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of two rows, so a short file is written in several rounds."""
+    monkeypatch.setattr(bulk, "CHUNK_SIZE", 2)
+
+
+def imported_state() -> dict:
+    """What an import leaves behind, without ids and times: records, audit, search, tags."""
+
+    def row(record, names):
+        return tuple(str(getattr(record, name)) for name in names)
+
+    contact_fields = ["family_name", "given_name", "title", "mobile", "email", "owner", "version"]
+    contacts = {
+        row(contact, contact_fields)
+        + (contact.account.name, contact.organisation_id, tuple(t.name for t in contact.tags.all()))
+        for contact in Contact.objects.select_related("account")
+    }
+    accounts = {
+        row(a, ["name", "owner", "organisation_id", "version"]) for a in Account.objects.all()
+    }
+    entries = sorted(
+        (
+            entry.content_type.model,
+            entry.object_repr,
+            entry.action,
+            str(entry.actor),
+            # The new companies' ids differ between two runs.
+            json.dumps({k: v for k, v in entry.changes.items() if k != "account_id"}),
+        )
+        for entry in AuditEntry.objects.filter(content_type__model__in=["account", "contact"])
+    )
+    documents = sorted(
+        SearchEntry.objects.filter(content_type__model__in=["account", "contact"]).values_list(
+            "document", flat=True
+        )
+    )
+    return {"contacts": contacts, "accounts": accounts, "audit": entries, "search": documents}
+
+
+def forget_everything() -> None:
+    Contact.objects.all().delete()
+    Account.objects.all().delete()
+    AuditEntry.objects.all().delete()
+    SearchEntry.objects.all().delete()
+    Tag.objects.all().delete()
+
+
+@pytest.mark.parametrize("on_duplicate", ["skip", "update", "create"])
+def test_bulk_path_leaves_the_same_records_audit_and_search_entries_as_the_per_row_path(
+    rep, monkeypatch, on_duplicate
+):
+    UserFactory(username="lin", email="lin@example.com")
+    existing = AccountFactory(owner=rep, name="Acme Ltd")
+    expected_jobs = []
+    states = []
+    for path in ("per-row", "bulk"):
+        with monkeypatch.context() as patch:
+            if path == "per-row":
+                patch.setattr(bulk, "BULK_SAVERS", {})
+            job = run(rep, MIXED.encode(), on_duplicate=on_duplicate)
+        expected_jobs.append(
+            (job.status, job.created_count, job.updated_count, job.skipped_count, job.errors)
+        )
+        states.append(imported_state())
+        forget_everything()
+        existing = AccountFactory(owner=rep, name="Acme Ltd")
+    assert existing
+    assert expected_jobs[0] == expected_jobs[1]
+    assert states[0] == states[1]
+
+
+def test_bulk_import_audits_every_created_record_and_new_company(rep):
+    UserFactory(username="lin")
+    job = run(rep, MIXED.encode())
+    assert (job.created_count, job.skipped_count) == (3, 1)
+    contact_type = ContentType.objects.get_for_model(Contact)
+    for contact in Contact.objects.all():
+        entry = AuditEntry.objects.get(
+            content_type=contact_type, object_id=str(contact.pk), action="create"
+        )
+        assert entry.actor == rep
+        assert entry.object_repr == contact.full_name
+        assert entry.changes["family_name"] == [None, contact.family_name]
+        assert entry.changes["mobile"] == [None, contact.mobile]
+    company = Account.objects.get(name="华东机械有限公司")
+    entry = AuditEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Account), object_id=str(company.pk)
+    )
+    assert entry.action == "create" and entry.actor == rep
+    tagged = Contact.objects.get(email="wang@example.com")
+    tag_entry = AuditEntry.objects.get(
+        content_type=contact_type, object_id=str(tagged.pk), action="update"
+    )
+    assert tag_entry.changes == {"tags": {"added": ["VIP", "展会"]}}
+
+
+def test_bulk_imported_records_are_found_by_global_search(rep):
+    run(rep, SIMPLIFIED.encode())
+
+    def found(query):
+        return {str(row) for group in search.global_search(rep, query) for row in group["rows"]}
+
+    assert "欧阳娜娜" in found("欧阳")
+    assert "欧阳娜娜" in found("ouyang@exa")
+    assert "王小明" in found("wang@example")
+    assert "王小明" in found("1234 5678")
+    assert "华东机械有限公司" in found("华东机械")
+    assert found("欧阳") == {"欧阳娜娜"}
+
+
+def test_bulk_import_normalises_as_the_save_services_do(rep):
+    UserFactory(username="lin")
+    run(rep, MIXED.encode())
+    wang = Contact.objects.get(family_name="王")
+    assert (wang.given_name, wang.mobile, wang.email) == (
+        "小明",
+        "+8613812345678",
+        "wang@example.com",
+    )
+    ada = Contact.objects.get(email="ada@acme.example.com")
+    assert (ada.family_name, ada.given_name, ada.phone or ada.mobile) == (
+        "Lovelace",
+        "Ada",
+        "+442079460958",
+    )
+    for record in (*Contact.objects.all(), *Account.objects.all()):
+        assert record.version == 1
+        assert record.organisation == rep.organisation or record.organisation.kind == "company"
+        assert record.created_at and record.updated_at
+    assert Contact.objects.get(family_name="欧阳").owner.username == "lin"
+    assert Contact.objects.get(family_name="王").owner == rep
+
+
+def test_duplicates_are_caught_across_chunks_within_the_file_and_against_visible_records(
+    rep, small_chunks
+):
+    existing = existing_contact(rep)
+    hidden = ContactFactory(email="hidden@example.com", title="Theirs")  # not the rep's
+    data = (
+        "姓名,邮箱,手机,职位\n"
+        "张三,z@example.com,13800000001,工程师\n"
+        "李四,l@example.com,13800000002,\n"
+        "王五,w5@example.com,13800000003,\n"
+        "张三丰,Z@EXAMPLE.COM,,经理\n"  # repeats line 2, two chunks later
+        "王小明,,138-1234-5678,总监\n"  # the rep's existing contact, by phone
+        "某人,hidden@example.com,,Mine\n"  # the same e-mail as a record the rep cannot see
+    ).encode()
+    job = run(rep, data, on_duplicate="update")
+    assert (job.created_count, job.updated_count, job.skipped_count) == (4, 2, 0)
+    duplicates = {r["line"]: r for r in job.errors if r["kind"] == "duplicate"}
+    assert set(duplicates) == {5, 6}
+    assert "2" in duplicates[5]["messages"][0]
+    assert duplicates[6]["record_url"] == existing.get_absolute_url()
+    zhang = Contact.objects.get(email="z@example.com")
+    assert (zhang.title, zhang.version) == ("经理", 2)
+    existing.refresh_from_db()
+    assert (existing.title, existing.version, existing.email) == ("总监", 2, "wang@example.com")
+    hidden.refresh_from_db()
+    assert hidden.title == "Theirs"
+    assert Contact.objects.filter(email="hidden@example.com").count() == 2
+    updates = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(existing.pk),
+        action="update",
+    )
+    assert [e.changes["title"] for e in updates] == [["Old title", "总监"]]
+    assert search.search_queryset(Contact.objects.all(), "经理").get() == zhang
+
+
+def test_a_duplicate_of_a_row_waiting_in_the_same_chunk_updates_it_as_a_second_version(rep):
+    data = "姓名,邮箱,职位\n张三,z@example.com,工程师\n张三,z@example.com,经理\n".encode()
+    job = run(rep, data, on_duplicate="update")
+    assert (job.created_count, job.updated_count) == (1, 1)
+    contact = Contact.objects.get()
+    assert (contact.title, contact.version) == ("经理", 2)
+    actions = list(
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Contact), object_id=str(contact.pk)
+        )
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["create", "update"]
+
+
+def test_partner_bulk_import_never_matches_another_partners_records(
+    partner_a_user, partner_b_user, small_chunks
+):
+    theirs = AccountFactory(organisation=partner_b_user.organisation, name="Shared Customer")
+    their_contacts = [
+        ContactFactory(organisation=partner_b_user.organisation, account=theirs, email=email)
+        for email in ("a@example.com", "b@example.com", "c@example.com")
+    ]
+    data = (
+        b"Company,Family name,E-mail\n"
+        b"Shared Customer,One,a@example.com\n"
+        b"Shared Customer,Two,b@example.com\n"
+        b"Shared Customer,Three,c@example.com\n"
+    )
+    job = run(partner_a_user, data, on_duplicate="update")
+    assert (job.created_count, job.updated_count, job.skipped_count) == (3, 0, 0)
+    mine = Contact.objects.filter(organisation=partner_a_user.organisation)
+    assert mine.count() == 3
+    assert {c.account.organisation for c in mine} == {partner_a_user.organisation}
+    assert mine.values("account").distinct().count() == 1
+    for contact in their_contacts:
+        contact.refresh_from_db()
+        assert contact.version == 1 and contact.account == theirs
+
+
+def test_partner_account_import_skips_only_its_own_duplicates(partner_a_user, partner_b_user):
+    AccountFactory(organisation=partner_b_user.organisation, name="Acme Ltd")
+    AccountFactory(organisation=partner_a_user.organisation, owner=partner_a_user, name="Own Ltd")
+    data = b"Company,City\nACME LTD,Beijing\nown ltd,Shanghai\nNew Co,Wuhan\n"
+    job = run(partner_a_user, data, name="a.csv", target="accounts")
+    assert (job.created_count, job.skipped_count) == (2, 1)
+    assert Account.objects.filter(organisation=partner_a_user.organisation).count() == 3
+
+
+def test_bulk_import_validates_custom_field_values_and_required_ones(rep):
+    content_type = ContentType.objects.get_for_model(Contact)
+    CustomField.objects.create(
+        content_type=content_type, name="level", label="级别", type=CustomField.Type.NUMBER
+    )
+    CustomField.objects.create(
+        content_type=content_type,
+        name="region",
+        label="大区",
+        type=CustomField.Type.CHOICE,
+        choices=["华东", "华北"],
+        required=True,
+    )
+    data = "姓名,级别,大区\n张三,3,华东\n李四,三,华北\n王五,2,\n赵六,1,西南\n".encode()
+    job = run(rep, data, skip_invalid_rows=True)
+    assert job.created_count == 1
+    assert Contact.objects.get().custom_fields == {"level": 3, "region": "华东"}
+    assert bad_lines(job) == [3, 4, 5]
+    assert job.errors[0]["messages"][0].startswith("级别")
+    assert job.errors[1]["messages"][0].startswith("大区")
+
+
+def test_a_bad_row_in_the_third_chunk_rolls_back_every_chunk(rep, small_chunks):
+    rows = [f"{family}{n},1380000{n:04d},p{n}@example.com,公司{n}" for n, family in
+            enumerate("赵钱孙李周吴郑王冯")]  # fmt: skip
+    rows[6] = "郑6,not a phone,zheng@example.com,公司6"
+    data = ("姓名,手机,邮箱,公司名称\n" + "\n".join(rows) + "\n").encode()
+    job = run(rep, data)
+    assert job.status == ImportJob.Status.FAILED
+    assert bad_lines(job) == [8]
+    assert (job.created_count, job.updated_count) == (0, 0)
+    assert not Contact.objects.exists()
+    assert not Account.objects.exists()
+    assert not AuditEntry.objects.filter(content_type__model__in=["account", "contact"]).exists()
+    assert not SearchEntry.objects.exists()
+
+
+def test_skipping_bad_rows_imports_the_rest_of_every_chunk(rep, small_chunks):
+    data = "姓名,手机\n张一,13800000001\n张二,bad\n张三,13800000003\n张四,13800000004\n张五,x\n"
+    job = run(rep, data.encode(), skip_invalid_rows=True)
+    assert job.status == ImportJob.Status.DONE
+    assert (job.created_count, bad_lines(job)) == (3, [3, 6])
+    assert SearchEntry.objects.filter(content_type__model="contact").count() == 3
+
+
+def test_the_bulk_dry_run_writes_nothing(rep):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    UserFactory(username="lin")
+    existing_contact(rep)
+    job = import_job_create(
+        by=rep, target="contacts", upload=upload(MIXED.encode()), on_duplicate="update"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        job = import_job_start(job=job, dry_run=True)
+    assert job.status == ImportJob.Status.PREVIEWED
+    assert (job.created_count, job.updated_count) == (2, 2)
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes and all("core_importjob" in sql for sql in writes), writes
+
+
+def test_a_500_row_import_does_not_query_once_per_row(rep, django_assert_max_num_queries):
+    UserFactory(username="lin", email="lin@example.com")
+    AccountFactory(owner=rep, name="已有公司")
+    lines = [
+        f"{'已有公司' if n % 3 else f'新公司{n % 20}'},客户{n},1390000{n:04d},c{n}@example.com,lin,VIP"
+        for n in range(500)
+    ]
+    data = ("公司名称,姓名,手机,邮箱,负责人,标签\n" + "\n".join(lines) + "\n").encode()
+    job = import_job_create(by=rep, target="contacts", upload=upload(data))
+    with django_assert_max_num_queries(60):
+        job = import_job_start(job=job, dry_run=True)
+    with django_assert_max_num_queries(80):
+        job = import_job_start(job=job, dry_run=False)
+    assert job.status == ImportJob.Status.DONE, job.message
+    assert (job.created_count, job.new_accounts if hasattr(job, "new_accounts") else 20) == (
+        500,
+        20,
+    )
+    assert Contact.objects.count() == 500
+    assert Account.objects.count() == 21
+    assert AuditEntry.objects.filter(content_type__model="contact", action="create").count() == 500
+    assert SearchEntry.objects.filter(content_type__model="contact").count() == 500

@@ -302,6 +302,27 @@ def index_records(model: type[Model], pks: Iterable[int] | None = None) -> int:
     return count
 
 
+def index_instances(model: type[Model], records: Iterable[Model]) -> int:
+    """Write the search entries of `records` as they are in memory, in batches, without
+    reading them back: for bulk writers (imports) whose records and related records
+    (a contact's account) are already loaded. Returns the count."""
+    if model not in _registry:
+        raise ValueError(f"{model._meta.label} is not registered for search.")
+    count = 0
+    for batch in _batches(records):
+        _write(model, {record.pk: _document(record) for record in batch})
+        count += len(batch)
+    return count
+
+
+def index_followers(model: type[Model], pks: list[int]) -> None:
+    """Re-index the records whose documents include `model`'s records `pks` (the contacts
+    of updated accounts), as saving each of them would."""
+    for batch in _batches(pks, 500):
+        for follower, found in _dependents(model, batch):
+            index_records(follower, found)
+
+
 def _remove(model: type[Model], pks: Iterable[int]) -> None:
     SearchEntry.objects.filter(content_type=_content_type(model), object_id__in=pks).delete()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -110,6 +111,8 @@ class Account(BusinessModel):
             models.Index(fields=["territory", "-updated_at", "-id"]),
             models.Index(fields=["-updated_at", "-id"]),
             models.Index(fields=["name"]),
+            # Duplicate checks of imports look names up case-insensitively.
+            models.Index(Lower("name"), name="customers_account_name_lower"),
         ]
 
     def __str__(self) -> str:
@@ -186,8 +189,13 @@ class Contact(BusinessModel):
             models.Index(fields=["account", "-updated_at", "-id"]),
             models.Index(fields=["-updated_at", "-id"]),
             models.Index(fields=["email"]),
+            models.Index(fields=["email_alt"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["mobile"]),
+            # Duplicate checks of imports look people up by name, case-insensitively.
+            models.Index(
+                Lower("family_name"), Lower("given_name"), name="customers_contact_person"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -217,16 +217,21 @@ CLEANERS: dict[str, Callable] = {
 }
 
 
-def clean_custom_values(model, values: dict, *, existing: dict | None = None) -> dict:
+def clean_custom_values(
+    model, values: dict, *, existing: dict | None = None, definitions: list | None = None
+) -> dict:
     """Validate `values` for `model`'s custom fields and return them merged into `existing`.
 
     `existing=None` means the record is being created, so every required field needs a
     value; on an update only the given keys change. An empty value (None, "", [])
     removes a value. Raises ValidationError keyed by field key (unknown keys too).
+    `definitions` are `fields_for(model)` read once by a caller checking many records.
     """
     if not isinstance(values, dict):
         raise ValidationError(_("Expected an object of custom field values."))
-    definitions = {definition.name: definition for definition in fields_for(model)}
+    if definitions is None:
+        definitions = fields_for(model)
+    definitions = {definition.name: definition for definition in definitions}
     previous = existing if isinstance(existing, dict) else {}
     result = dict(previous)
     errors: dict[str, list] = {}

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from allyance.core.api import users_assignable_by
-from allyance.core.custom_fields import clean_custom_values
+from allyance.core.custom_fields import clean_custom_values, fields_for
 from allyance.core.exceptions import ConflictError
 from allyance.core.imports.reading import Table
 from allyance.core.imports.targets import TARGETS, ImportField, split_full_name, target_for
@@ -93,7 +93,8 @@ class ImportPass:
         self.header_of = {f.name: header for _p, f, header in self.columns}
         self.choices: dict[str, dict[str, str]] = {}
         self.countries: dict[str, str] | None = None
-        self.owners: dict[str, User | None] = {}
+        self.assignable: dict[str, User] | None = None
+        self.custom_definitions: list[CustomField] | None = None
         self.accounts: dict[str, Account] = {}
         self.seen: dict[tuple[str, str], tuple[int, models.Model]] = {}
         self.existing: dict[tuple[str, str], tuple[int, str]] = {}
@@ -213,20 +214,24 @@ class ImportPass:
             raise ValidationError(_("There is no tax class “%(value)s”."), params={"value": text})
         return found
 
+    def _assignable_user(self, text: str) -> User | None:
+        """The user `text` names by user name or e-mail (any case) whom the importing user may
+        give records to; the first by id when several match. All are read once per import."""
+        if self.assignable is None:
+            self.assignable = {}
+            for user in users_assignable_by(self.user).order_by("pk"):
+                for name in (user.username, user.email):
+                    if name:
+                        self.assignable.setdefault(name.lower(), user)
+        return self.assignable.get(text.strip().lower())
+
     def _owner(self, text: str) -> User:
-        key = text.strip().lower()
-        if key not in self.owners:
-            self.owners[key] = (
-                users_assignable_by(self.user)
-                .filter(Q(username__iexact=key) | Q(email__iexact=key))
-                .order_by("pk")
-                .first()
-            )
-        if self.owners[key] is None:
+        owner = self._assignable_user(text)
+        if owner is None:
             raise ValidationError(
                 _("There is no user “%(value)s” you can give records to."), params={"value": text}
             )
-        return self.owners[key]
+        return owner
 
     def _custom_value(self, definition: CustomField, text: str) -> Any:
         """Spreadsheet text in the custom field's type; text that does not fit is left for
@@ -255,11 +260,7 @@ class ImportPass:
             parts = [p.strip() for p in _LIST_SEPARATORS.split(text) if p.strip()]
             return [canonical.get(name_key(part), part) for part in parts]
         if kind == CustomField.Type.USER:
-            user = (
-                users_assignable_by(self.user)
-                .filter(Q(username__iexact=text) | Q(email__iexact=text))
-                .first()
-            )
+            user = self._assignable_user(text)
             return user.pk if user else text
         return text
 
@@ -381,20 +382,30 @@ class ImportPass:
 
     # Saving.
 
-    def save(self, instance: models.Model, values: dict) -> models.Model:
+    def apply(self, instance: models.Model, values: dict, *, creating: bool) -> list[str]:
+        """Put a row's values on `instance`: its fields, its custom fields checked against
+        their definitions, its company found or made; returns the tags it names."""
         values = dict(values)
         tags = values.pop("tags", [])
         company = values.pop("account", "")
         custom = values.pop("custom_fields", {})
         for name, value in values.items():
             setattr(instance, name, value)
-        creating = instance.pk is None
         if custom or (creating and self.required_custom_fields):
+            if self.custom_definitions is None:
+                self.custom_definitions = fields_for(self.target.model)
             instance.custom_fields = clean_custom_values(
-                self.target.model, custom, existing=None if creating else instance.custom_fields
+                self.target.model,
+                custom,
+                existing=None if creating else instance.custom_fields,
+                definitions=self.custom_definitions,
             )
         if company:
             instance.account = self._account(company)
+        return tags
+
+    def save(self, instance: models.Model, values: dict) -> models.Model:
+        tags = self.apply(instance, values, creating=instance.pk is None)
         record = self.target.save(instance, by=self.user)
         if tags:
             record.tags.add(*(Tag.objects.get_or_create(name=name)[0] for name in tags))
@@ -426,6 +437,12 @@ class ImportPass:
     def report(self, line: int, kind: str, messages: list[str], **extra) -> None:
         self.reports.append({"line": line, "kind": kind, "messages": messages, **extra})
 
+    def process_all(self, cleaned: list[tuple[int, dict, list[str]]], progress) -> None:
+        """Every cleaned row (line, values, errors) in file order, reporting the progress."""
+        for processed, (line, values, errors) in enumerate(cleaned, start=1):
+            self.process(line, values, errors)
+            progress.report(processed)
+
     def process(self, line: int, values: dict, errors: list[str]) -> None:
         """Save one cleaned row, or skip it, or report it; `errors` are its cleaning errors."""
         if errors:
@@ -434,7 +451,47 @@ class ImportPass:
             return
         keys = self.duplicate_keys(values)
         policy = self.job.on_duplicate
-        instance = self.target.model()
+        earlier = self.repeats(line, keys)
+        if earlier is not None and policy == ImportJob.OnDuplicate.SKIP:
+            self.skipped += 1
+            return
+        updating = earlier is not None and policy == ImportJob.OnDuplicate.UPDATE
+        try:
+            record = self.write(values, earlier[1] if updating else None)
+        except (ValidationError, ConflictError) as exc:
+            # A bad row is reported as bad, not also as a duplicate.
+            self.invalid += 1
+            self.reports = [r for r in self.reports if r["line"] != line]
+            messages = self._messages(exc) if isinstance(exc, ValidationError) else [str(exc)]
+            self.report(line, "error", messages)
+            return
+        account = record.account if isinstance(record, Contact) else None
+        if account is not None:
+            if getattr(account, "_created_by_import", False):
+                account._created_by_import = False
+                self.new_accounts += 1
+            self.accounts[name_key(account.name)] = account
+        if updating:
+            self.updated += 1
+        else:
+            self.created += 1
+        for key in keys:
+            self.seen.setdefault(key, (line, record))
+
+    def write(self, values: dict, repeated: models.Model | None) -> models.Model:
+        """Save one row through the target's service in its own savepoint: a new record, or
+        the record it repeats updated."""
+        if repeated is None:
+            instance = self.target.model()
+        else:
+            instance = type(repeated)._default_manager.get(pk=repeated.pk)
+        with transaction.atomic():
+            return self.save(instance, values)
+
+    def repeats(self, line: int, keys: list[tuple[str, str]]) -> tuple[int, models.Model] | None:
+        """(line, record) of the earlier row of this file, or (0, record) of the existing
+        visible record, that a row with `keys` repeats; reported as a duplicate."""
+        policy = self.job.on_duplicate
         earlier = next((self.seen[key] for key in keys if key in self.seen), None)
         if earlier is not None:
             message = _("Repeats line %(line)d of this file.") % {"line": earlier[0]}
@@ -454,34 +511,7 @@ class ImportPass:
                 earlier = (0, self.target.model(pk=pk))
         if earlier is not None:
             self.report(line, "duplicate", [message], action=policy, record_url=record_url)
-            if policy == ImportJob.OnDuplicate.SKIP:
-                self.skipped += 1
-                return
-            if policy == ImportJob.OnDuplicate.UPDATE:
-                instance = type(earlier[1])._default_manager.get(pk=earlier[1].pk)
-        updating = instance.pk is not None
-        try:
-            with transaction.atomic():
-                record = self.save(instance, values)
-        except (ValidationError, ConflictError) as exc:
-            # A bad row is reported as bad, not also as a duplicate.
-            self.invalid += 1
-            self.reports = [r for r in self.reports if r["line"] != line]
-            messages = self._messages(exc) if isinstance(exc, ValidationError) else [str(exc)]
-            self.report(line, "error", messages)
-            return
-        if isinstance(record, Contact) and record.account_id:
-            account = record.account
-            if getattr(account, "_created_by_import", False):
-                account._created_by_import = False
-                self.new_accounts += 1
-            self.accounts[name_key(account.name)] = account
-        if updating:
-            self.updated += 1
-        else:
-            self.created += 1
-        for key in keys:
-            self.seen.setdefault(key, (line, record))
+        return earlier
 
     def _messages(self, exc: ValidationError) -> list[str]:
         if not hasattr(exc, "error_dict"):

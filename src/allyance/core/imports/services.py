@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from allyance.core import audit
+from allyance.core.imports.bulk import import_pass_for
 from allyance.core.imports.progress import ProgressReporter
 from allyance.core.imports.reading import Table, read_job_table, read_table
 from allyance.core.imports.rows import ImportPass
@@ -121,19 +122,17 @@ def import_job_configure(
 
 
 def _process(job: ImportJob, *, dry_run: bool) -> ImportPass:
-    """Clean every row, look up the records they may repeat, then save the rows through the
-    services in one transaction; roll back a dry run, and a real run with bad rows unless
-    the user chose to skip them."""
+    """Clean every row, look up the records they may repeat, then save the rows in one
+    transaction (in chunks on the bulk path, else through the services row by row); roll
+    back a dry run, and a real run with bad rows unless the user chose to skip them."""
     table = read_job_table(job)
-    run = ImportPass(job, table)
+    run = import_pass_for(job, table, dry_run=dry_run)
     cleaned = [(line, *run.clean(cells)) for line, cells in table.rows]
     run.load_existing([values for _line, values, errors in cleaned if not errors])
     progress = ProgressReporter(job)
     try:
         with audit.acting_as(job.created_by), transaction.atomic():
-            for processed, (line, values, errors) in enumerate(cleaned, start=1):
-                run.process(line, values, errors)
-                progress.report(processed)
+            run.process_all(cleaned, progress)
             if dry_run or (run.invalid and not job.skip_invalid_rows):
                 transaction.set_rollback(True)
     finally:
