@@ -1,7 +1,10 @@
 """The record timeline: activities, readable field changes and attachments, newest first."""
 
+import datetime
+
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from allyance.activities.selectors import activities_visible_to
 from allyance.core.audit import acting_as
@@ -80,3 +83,37 @@ def test_phones_are_shown_in_international_format(client, rep):
     client.force_login(rep)
     assert "+86 21 3417 9193" in client.get(account.get_absolute_url()).content.decode()
     assert "+86 138 1234 5678" in client.get("/contacts/").content.decode()
+
+
+def test_timeline_pages_cover_every_entry_once_newest_first(rep):
+    with acting_as(rep):
+        account = AccountFactory(owner=rep)
+    start = timezone.now() - datetime.timedelta(days=100)
+    for day in range(70):
+        ActivityFactory(
+            account=account,
+            owner=rep,
+            subject=f"Visit {day}",
+            starts_at=start + datetime.timedelta(days=day),
+        )
+    activities = activities_visible_to(rep).filter(account=account)
+    pages = [timeline_for(account, activities=activities, page=number) for number in (1, 2, 3)]
+    assert [len(page) for page in pages] == [30, 30, 11]  # 70 visits and the account's creation
+    assert [page.has_older for page in pages] == [True, True, False]
+    shown = [entry for page in pages for entry in page]
+    assert [entry.at for entry in shown] == sorted((entry.at for entry in shown), reverse=True)
+    subjects = [entry.item.subject for entry in shown if entry.kind == "activity"]
+    assert subjects == [f"Visit {day}" for day in reversed(range(70))]
+    assert [entry.item.action for entry in shown if entry.kind == "change"] == ["create"]
+
+
+def test_record_page_links_to_older_and_newer_timeline_pages(client, rep):
+    account = AccountFactory(owner=rep)
+    ActivityFactory.create_batch(31, account=account, owner=rep)
+    client.force_login(rep)
+    first = client.get(account.get_absolute_url()).content.decode()
+    assert 'href="?timeline=2#timeline"' in first and 'data-testid="timeline-newer"' not in first
+    second = client.get(account.get_absolute_url(), {"timeline": "2"}).content.decode()
+    assert 'href="?timeline=1#timeline"' in second
+    assert 'data-testid="timeline-older"' not in second
+    assert client.get(account.get_absolute_url(), {"timeline": "x"}).status_code == 200

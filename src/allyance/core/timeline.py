@@ -9,6 +9,7 @@ from datetime import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import ForeignKey, Model, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.custom_fields import fields_for, format_custom_value
@@ -117,28 +118,67 @@ def register_source(model: type[Model], source: Callable) -> None:
         _sources[model].append(source)
 
 
-def timeline_for(
-    record: Model, *, activities: QuerySet, limit: int = 100, user=None
-) -> list[TimelineItem]:
-    """Merge the record's visible activities, its audit entries and its attachments.
+TIMELINE_PAGE_SIZE = 30
 
+
+class TimelinePage(list):
+    """One page of a timeline, newest first; `number` counts from 1 and `has_older` says
+    whether an older page exists (the page shows a link to it)."""
+
+    def __init__(self, items, *, number: int, has_older: bool) -> None:
+        super().__init__(items)
+        self.number = number
+        self.has_older = has_older
+
+    @property
+    def older_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def newer_number(self) -> int:
+        return self.number - 1
+
+
+def timeline_page_number(value) -> int:
+    """The page asked for (`?timeline=` on a record page): a whole number from 1, else 1."""
+    text = str(value or "").strip()
+    return min(int(text), 10_000) if text.isdigit() and int(text) >= 1 else 1
+
+
+def timeline_for(
+    record: Model,
+    *,
+    activities: QuerySet,
+    user=None,
+    page=1,
+    per_page: int = TIMELINE_PAGE_SIZE,
+) -> TimelinePage:
+    """Merge the record's visible activities, its audit entries and its attachments, newest
+    first, `per_page` entries per page (page 1 is the newest).
+
+    Each source reads only as many entries as the pages up to this one need, so the first
+    page of a record with thousands of activities stays as quick as any other.
     Registered sources add their entries as `user` (by default the request's user) may see them.
     """
+    number = timeline_page_number(page)
+    limit = per_page * number + 1
     content_type = ContentType.objects.get_for_model(record)
     entries = list(
-        AuditEntry.objects.filter(
-            content_type=content_type, object_id=str(record.pk)
-        ).select_related("actor")[:limit]
+        AuditEntry.objects.filter(content_type=content_type, object_id=str(record.pk))
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
     )
-    changes = describe_changes(type(record), entries)
     files = Attachment.objects.filter(content_type=content_type, object_id=str(record.pk))
     items = [
-        TimelineItem("activity", a.when, a) for a in activities.order_by("-created_at")[:limit]
+        TimelineItem("activity", a.when, a)
+        for a in activities.annotate(
+            timeline_at=Coalesce("starts_at", "due_at", "created_at")
+        ).order_by("-timeline_at", "-pk")[:limit]
     ]
-    items += [TimelineItem("change", e.at, e, changes[e.pk]) for e in entries]
+    items += [TimelineItem("change", e.at, e) for e in entries]
     items += [
         TimelineItem("attachment", f.uploaded_at, f)
-        for f in files.select_related("uploaded_by")[:limit]
+        for f in files.select_related("uploaded_by").order_by("-uploaded_at", "-pk")[:limit]
     ]
     sources = _sources.get(type(record)._meta.concrete_model, ())
     if sources:
@@ -148,4 +188,12 @@ def timeline_for(
         for source in sources:
             items += source(record, user=viewer, limit=limit)
     items.sort(key=lambda entry: entry.at, reverse=True)
-    return items[:limit]
+    start = per_page * (number - 1)
+    shown = items[start : start + per_page]
+    # The record's own audit entries are described only when shown (sources describe theirs).
+    entry_ids = {id(entry) for entry in entries}
+    own = [entry for entry in shown if entry.kind == "change" and id(entry.item) in entry_ids]
+    described = describe_changes(type(record), [entry.item for entry in own])
+    for entry in own:
+        entry.changes = described[entry.item.pk]
+    return TimelinePage(shown, number=number, has_older=len(items) > start + per_page)

@@ -87,7 +87,9 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("stage")
             .order_by("-updated_at", "-id")[:20],
             "source_leads": leads_visible_to(request.user).filter(converted_account=account)[:5],
-            "timeline": timeline_for(account, activities=activities),
+            "timeline": timeline_for(
+                account, activities=activities, page=request.GET.get("timeline")
+            ),
         },
     )
 
@@ -102,7 +104,9 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "record": contact,
             "source_leads": leads_visible_to(request.user).filter(converted_contact=contact)[:5],
-            "timeline": timeline_for(contact, activities=activities),
+            "timeline": timeline_for(
+                contact, activities=activities, page=request.GET.get("timeline")
+            ),
         },
     )
 

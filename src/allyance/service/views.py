@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from allyance.activities.models import Activity
+from allyance.core.custom_fields.export import CustomFieldColumns
 from allyance.core.editing import record_form_page
 from allyance.core.exceptions import ConflictError
 from allyance.core.forms import form_errors_from
@@ -73,6 +74,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
     if not request.user.is_internal:
         raise PermissionDenied
     _filterset, queryset = CASE_LIST.queryset(request)
+    custom = CustomFieldColumns(Case)
     rows = [
         [
             _("Number"),
@@ -91,6 +93,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
             _("Resolution"),
             _("Owner"),
             _("Partner"),
+            *custom.headers(),
         ]
     ]
     for case in (
@@ -118,6 +121,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
                 case.resolution,
                 case.owner.username if case.owner_id else "",
                 case.organisation.name if not case.organisation.is_company else "",
+                *custom.values(case),
             ]
         )
     return spreadsheet_response(
@@ -183,7 +187,12 @@ def _detail(request: HttpRequest, case: Case, *, move_form=None, status: int = 2
             "moves": moves if not user.is_customer else [],
             "may_edit": not user.is_customer and case.status not in services.FINAL,
             "move_form": move_form or CaseMoveForm(initial={"version": case.version}),
-            "timeline": timeline_for(case, activities=Activity.objects.none(), user=user),
+            "timeline": timeline_for(
+                case,
+                activities=Activity.objects.none(),
+                user=user,
+                page=request.GET.get("timeline"),
+            ),
         },
         status=status,
     )

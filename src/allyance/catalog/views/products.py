@@ -111,7 +111,9 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ).select_related("bundle"),
             "rules": rules,
             "files": files,
-            "timeline": timeline_for(product, activities=Activity.objects.none()),
+            "timeline": timeline_for(
+                product, activities=Activity.objects.none(), page=request.GET.get("timeline")
+            ),
         },
     )
 

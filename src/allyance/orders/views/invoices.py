@@ -107,7 +107,9 @@ def _detail(request: HttpRequest, invoice: Invoice, *, cancel_form=None, status=
             and invoice.status == Invoice.Status.ISSUED
             and not invoice.amount_paid,
             "cancel_form": cancel_form or InvoiceCancelForm(initial={"version": invoice.version}),
-            "timeline": timeline_for(invoice, activities=Activity.objects.none()),
+            "timeline": timeline_for(
+                invoice, activities=Activity.objects.none(), page=request.GET.get("timeline")
+            ),
         },
         status=status,
     )

@@ -221,7 +221,9 @@ def _detail(request: HttpRequest, payment: Payment, *, allocate_form=None, statu
             "unallocated": unallocated,
             "allocate_form": allocate_form,
             "may_bill": may_bill(request.user),
-            "timeline": timeline_for(payment, activities=Activity.objects.none()),
+            "timeline": timeline_for(
+                payment, activities=Activity.objects.none(), page=request.GET.get("timeline")
+            ),
         },
         status=status,
     )

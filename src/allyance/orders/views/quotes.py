@@ -207,7 +207,9 @@ def _detail(request: HttpRequest, quote: Quote, *, action_form=None, status=200)
             "threshold": services.approval_threshold(),
             "revisions": revisions_of(user, quote),
             "action_form": action_form or QuoteActionForm(),
-            "timeline": timeline_for(quote, activities=Activity.objects.none()),
+            "timeline": timeline_for(
+                quote, activities=Activity.objects.none(), page=request.GET.get("timeline")
+            ),
             "expired_validity": quote.valid_until is not None
             and quote.valid_until < timezone.localdate(),
         },

@@ -339,7 +339,9 @@ def _allocation_page(
             "may_manage": services.may_manage_mdf(request.user, allocation.organisation),
             "may_request": services.may_submit_for(request.user, allocation.organisation_id),
             "left_to_ask": services.allocation_remaining(allocation),
-            "timeline": timeline_for(allocation, activities=Activity.objects.none()),
+            "timeline": timeline_for(
+                allocation, activities=Activity.objects.none(), page=request.GET.get("timeline")
+            ),
         },
         status=status,
     )
@@ -489,7 +491,9 @@ def _request_page(
                     "leads": list(visible_to(user, record.leads.all()).values_list("pk", flat=True))
                 },
             ),
-            "timeline": timeline_for(record, activities=Activity.objects.none()),
+            "timeline": timeline_for(
+                record, activities=Activity.objects.none(), page=request.GET.get("timeline")
+            ),
         },
         status=status,
     )
@@ -638,7 +642,9 @@ def _claim_page(request: HttpRequest, claim: MdfClaim, *, decision=None, pay=Non
             or DecisionForm(initial={"amount": claim.amount, "version": claim.version}),
             "pay_form": pay
             or PayForm(initial={"paid_on": timezone.localdate(), "version": claim.version}),
-            "timeline": timeline_for(claim, activities=Activity.objects.none()),
+            "timeline": timeline_for(
+                claim, activities=Activity.objects.none(), page=request.GET.get("timeline")
+            ),
         },
         status=status,
     )

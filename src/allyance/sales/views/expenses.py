@@ -79,7 +79,9 @@ def _detail(request: HttpRequest, expense: Expense, *, decision_form=None, statu
             "may_submit": may_submit,
             "may_edit": expense.status in services.EDITABLE and not user.is_customer,
             "decision_form": decision_form or ExpenseDecisionForm(),
-            "timeline": timeline_for(expense, activities=Activity.objects.none()),
+            "timeline": timeline_for(
+                expense, activities=Activity.objects.none(), page=request.GET.get("timeline")
+            ),
         },
         status=status,
     )

@@ -127,7 +127,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "score_reasons": scoring.reason_texts(lead),
             "duplicates": selectors.lead_duplicates_for(request.user, lead),
             "events": selectors.lead_events_visible_to(request.user).filter(lead=lead)[:20],
-            "timeline": timeline_for(lead, activities=activities),
+            "timeline": timeline_for(lead, activities=activities, page=request.GET.get("timeline")),
         },
     )
 

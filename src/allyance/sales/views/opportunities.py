@@ -114,7 +114,9 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "source_leads": visible_to(
                 request.user, Lead.objects.filter(converted_opportunity=opportunity)
             ),
-            "timeline": timeline_for(opportunity, activities=activities),
+            "timeline": timeline_for(
+                opportunity, activities=activities, page=request.GET.get("timeline")
+            ),
         },
     )
 
