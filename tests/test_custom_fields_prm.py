@@ -8,13 +8,16 @@ and the API writes and reads it.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from allyance.core.models import CustomField, Role
 from allyance.orders.models import Invoice, Order, Payment
@@ -801,3 +804,64 @@ def test_partner_fills_case_custom_fields_and_lists_only_its_own(
     listed = api(partner_user).get("/api/v1/cases/", {"cf_channel": "WeChat"}).json()["results"]
     assert [row["id"] for row in listed] == [case.pk]
     assert listed[0]["custom_fields"] == {"channel": "WeChat", "cost_centre": "S-1"}
+
+
+# --- Exports -------------------------------------------------------------------------------
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_invoice_and_payment_exports_end_with_the_custom_field_columns(client, admin_user):
+    define(Invoice, "attendees", CustomField.Type.NUMBER, label="Attendees")
+    define(Invoice, "channels", CustomField.Type.MULTI_CHOICE, label="Channels", choices=CHANNELS)
+    define(Payment, "checked", CustomField.Type.BOOLEAN, label="Checked", order=1)
+    define(Payment, "booked_on", CustomField.Type.DATE, label="Booked on", order=2)
+    invoice = invoice_from_order(
+        confirmed_order(admin_user),
+        by=admin_user,
+        custom_fields={"attendees": 12, "channels": ["WeChat", "Webinar"]},
+    )
+    payment_record(
+        by=admin_user,
+        account=invoice.account,
+        received_on=datetime.date(2026, 12, 1),
+        amount=Decimal("250.00"),
+        currency=invoice.currency,
+        allocations={invoice.pk: Decimal("200.00")},
+        custom_fields={"checked": True, "booked_on": "2026-12-02"},
+    )
+    client.force_login(admin_user)
+    rows = _csv_rows(client.get(reverse("orders:invoice-export"), {"format": "csv"}))
+    assert rows[0][-2:] == ["Attendees", "Channels"]
+    assert rows[1][0] == invoice.number and rows[1][-2:] == ["12", "WeChat, Webinar"]
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("orders:invoice-export"), {"format": "xlsx"}).content)
+    ).active
+    assert list(sheet.values)[1][-2] == 12  # a number cell, not text
+    rows = _csv_rows(client.get(reverse("orders:payment-export"), {"format": "csv"}))
+    assert rows[0][-2:] == ["Checked", "Booked on"]
+    # One row for the allocation and one for the credit left: both carry the payment's values.
+    assert [row[-2:] for row in rows[1:]] == [["Yes", "2026-12-02"], ["Yes", "2026-12-02"]]
+
+
+def test_case_export_ends_with_the_custom_field_columns(client, partner_user):
+    define(Case, "engineer", CustomField.Type.USER, label="Engineer", order=1)
+    define(Case, "cost", CustomField.Type.DECIMAL, label="Cost", order=2)
+    agent = UserFactory(role=Role.SERVICE_AGENT, username="agent")
+    account = AccountFactory(organisation=partner_user.organisation, owner=partner_user)
+    case_open(
+        case=Case(
+            account=account,
+            subject="Fan noise",
+            problem="Loud",
+            custom_fields={"engineer": agent.pk, "cost": "12.5"},
+        ),
+        by=partner_user,
+    )
+    client.force_login(agent)
+    response = client.get(reverse("service:case-export"), {"format": "csv"})
+    rows = _csv_rows(response)
+    assert rows[0][-2:] == ["Engineer", "Cost"]
+    assert rows[1][3] == "Fan noise" and rows[1][-2:] == ["agent", "12.5"]

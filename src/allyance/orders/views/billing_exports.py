@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from allyance.core.custom_fields.export import CustomFieldColumns
 from allyance.core.exports import _safe_for_spreadsheet
+from allyance.orders.models import Invoice, Payment
 from allyance.orders.selectors.billing import Ageing
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,6 +65,7 @@ def spreadsheet_response(
 
 
 def invoice_rows(invoices) -> list[list]:
+    custom = CustomFieldColumns(Invoice)
     rows = [
         [
             _("Number"),
@@ -79,6 +82,7 @@ def invoice_rows(invoices) -> list[list]:
             _("Paid"),
             _("Balance"),
             _("Owner"),
+            *custom.headers(),
         ]
     ]
     for invoice in invoices.order_by("issue_date", "id").iterator(chunk_size=1000):
@@ -98,13 +102,16 @@ def invoice_rows(invoices) -> list[list]:
                 invoice.amount_paid,
                 invoice.balance,
                 invoice.owner.username if invoice.owner_id else "",
+                *custom.values(invoice),
             ]
         )
     return rows
 
 
 def payment_rows(payments) -> list[list]:
-    """One row per allocation, and one for what is left unallocated (the account's credit)."""
+    """One row per allocation, and one for what is left unallocated (the account's credit);
+    the payment's custom fields close each row."""
+    custom = CustomFieldColumns(Payment)
     rows = [
         [
             _("Payment ID"),
@@ -116,6 +123,7 @@ def payment_rows(payments) -> list[list]:
             _("Reference"),
             _("Allocated to"),
             _("Allocated amount"),
+            *custom.headers(),
         ]
     ]
     payments = payments.order_by("received_on", "id").prefetch_related("allocations__invoice")
@@ -129,12 +137,13 @@ def payment_rows(payments) -> list[list]:
             payment.get_method_display(),
             payment.reference,
         ]
+        tail = custom.values(payment)
         left = payment.amount
         for allocation in payment.allocations.all():
-            rows.append([*head, allocation.invoice.number, allocation.amount])
+            rows.append([*head, allocation.invoice.number, allocation.amount, *tail])
             left -= allocation.amount
         if left > 0:
-            rows.append([*head, _("Unallocated credit"), left])
+            rows.append([*head, _("Unallocated credit"), left, *tail])
     return rows
 
 
