@@ -187,7 +187,12 @@ def _detail(request: HttpRequest, case: Case, *, move_form=None, status: int = 2
             "moves": moves if not user.is_customer else [],
             "may_edit": not user.is_customer and case.status not in services.FINAL,
             "move_form": move_form or CaseMoveForm(initial={"version": case.version}),
-            "timeline": timeline_for(case, activities=Activity.objects.none(), user=user),
+            "timeline": timeline_for(
+                case,
+                activities=Activity.objects.none(),
+                user=user,
+                page=request.GET.get("timeline"),
+            ),
         },
         status=status,
     )
