@@ -44,9 +44,10 @@ class ImportUploadForm(StyledFormMixin, forms.Form):
         label=gettext_lazy("Import the valid rows and skip the bad ones"), required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [(t.key, t.label) for t in imports.TARGETS.values()]
+        # Only what the user may import into is offered.
+        self.fields["target"].choices = [(t.key, t.label) for t in imports.targets_for(user)]
 
 
 class ImportMappingForm(StyledFormMixin, forms.Form):
@@ -129,7 +130,9 @@ def import_new(request: HttpRequest) -> HttpResponse:
     """Upload a file; it is dry-run at once with the columns mapped from its headers."""
     _require_import_permission(request)
     target = request.GET.get("target", "accounts")
-    form = ImportUploadForm(request.POST or None, request.FILES or None, initial={"target": target})
+    form = ImportUploadForm(
+        request.POST or None, request.FILES or None, initial={"target": target}, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             job = imports.import_job_create(
@@ -168,6 +171,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reports_shown": REPORTS_SHOWN,
     }
     if job.status == ImportJob.Status.DONE:
+        list_url = context["target"].list_url
+        context["list_url"] = reverse(list_url) if list_url else ""
         return render(request, "core/import_result.html", context)
     try:
         table = imports.read_job_table(job)
@@ -240,6 +245,8 @@ def export_records(request: HttpRequest, target: str) -> HttpResponse:
         chosen = imports.target_for(target)
     except ValidationError:
         raise Http404 from None
+    if not chosen.record_list:  # exported by its own pages (partners, registrations, MDF)
+        raise Http404
     record_list = import_string(chosen.record_list)
     file_format = request.GET.get("format", "csv")
     if file_format not in ("csv", "xlsx"):

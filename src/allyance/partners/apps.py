@@ -13,6 +13,12 @@ class PartnersConfig(AppConfig):
         self._ready_mdf()
         self._ready_registrations()
         self._ready_training()
+        self._ready_imports()
+
+    def _ready_imports(self) -> None:
+        from allyance.partners.imports import register_import_targets
+
+        register_import_targets()
 
     def _ready_programme(self) -> None:
         from allyance.core import search

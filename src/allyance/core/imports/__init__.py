@@ -29,19 +29,23 @@ from allyance.core.imports.services import (
 )
 from allyance.core.imports.targets import (
     TARGETS,
+    DuplicateRule,
     ImportField,
     Target,
     can_import,
     mapping_problems,
+    register_target,
     split_full_name,
     suggest_mapping,
     target_for,
+    targets_for,
 )
 
 __all__ = [
     "ENCODING_CHOICES",
     "MAX_ROWS",
     "TARGETS",
+    "DuplicateRule",
     "ImportField",
     "Table",
     "Target",
@@ -60,7 +64,9 @@ __all__ = [
     "mapping_problems",
     "read_job_table",
     "read_table",
+    "register_target",
     "split_full_name",
     "suggest_mapping",
     "target_for",
+    "targets_for",
 ]

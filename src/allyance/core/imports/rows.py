@@ -124,7 +124,9 @@ class ImportPass:
 
     def _clean_value(self, import_field: ImportField, text: str, values: dict) -> None:
         kind, name = import_field.kind, import_field.name
-        if kind == "text" or kind == "account":
+        if import_field.parse is not None:
+            values.update(import_field.parse(self.user, text))
+        elif kind == "text" or kind == "account":
             values[name] = text
         elif kind == "full_name":
             family, given = split_full_name(text)
@@ -269,6 +271,8 @@ class ImportPass:
     def duplicate_keys(self, values: dict) -> list[tuple[str, str]]:
         """What makes two records the same: normalised e-mails and phones, and the name
         (a contact's with its company)."""
+        if self.target.duplicates is not None:
+            return self.target.duplicates.keys(values)
         keys = [
             (name, str(values[name]).strip().casefold())
             for name in self.target.key_fields
@@ -298,6 +302,10 @@ class ImportPass:
 
         Newest first, so a key shared by several records points at the most recent one.
         """
+        if self.target.duplicates is not None:
+            wanted = {key for values in rows for key in self.duplicate_keys(values)}
+            self.existing.update(self.target.duplicates.existing(self.user, wanted))
+            return
         if self.target.key_fields:
             self._load_existing_by_keys(rows)
             return
@@ -374,6 +382,9 @@ class ImportPass:
     def find_existing(self, keys: list[tuple[str, str]]) -> tuple[int, str, str] | None:
         """(id, label, what matched) of the visible record this row repeats; a key field
         beats e-mail, which beats phone, which beats name."""
+        if self.target.duplicates is not None:
+            found = next((key for key in keys if key in self.existing), None)
+            return (*self.existing[found], found[0]) if found else None
         for kind in (*self.target.key_fields, "email", "phone", "name"):
             for key in keys:
                 if key[0] == kind and key in self.existing:
@@ -507,7 +518,7 @@ class ImportPass:
                     "what": what,
                     "record": label,
                 }
-                record_url = self.target.model(pk=pk).get_absolute_url()
+                record_url = self.target.record_url(pk)
                 earlier = (0, self.target.model(pk=pk))
         if earlier is not None:
             self.report(line, "duplicate", [message], action=policy, record_url=record_url)

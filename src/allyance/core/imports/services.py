@@ -55,12 +55,8 @@ def import_job_create(
         raise ValidationError(_("You cannot import records."))
     chosen = target_for(target)
     if chosen.may_import is not None and not chosen.may_import(by):
-        raise ValidationError(
-            {
-                "target": _("Only administrators may import into %(target)s.")
-                % {"target": chosen.label}
-            }
-        )
+        refusal = chosen.refusal or _("Only administrators may import into %(target)s.")
+        raise ValidationError({"target": str(refusal) % {"target": chosen.label}})
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         limit = {"size": settings.ATTACHMENT_MAX_BYTES // 2**20}
         raise ValidationError({"file": _("The file is larger than %(size)d MB.") % limit})

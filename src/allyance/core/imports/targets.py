@@ -50,6 +50,9 @@ class ImportField:
     kind: str = "text"
     custom: CustomField | None = None
     exported: bool = True
+    # Kind `parsed`: the target's own reading of the text, `parse(user, text)` → the values it
+    # sets (a partner by name, a period as its start and end); raises ValidationError.
+    parse: Callable[[User, str], dict[str, Any]] | None = None
 
 
 def synonym_index(fields: Iterable[ImportField]) -> dict[str, str]:
@@ -65,6 +68,18 @@ def synonym_index(fields: Iterable[ImportField]) -> dict[str, str]:
         for text in (*import_field.synonyms, *labels):
             index.setdefault(header_key(text), import_field.name)
     return index
+
+
+@dataclass(frozen=True)
+class DuplicateRule:
+    """How a target's rows repeat records when e-mails, phones and names do not say it.
+
+    `keys(values)` → the row's (kind, key) pairs; `existing(user, keys)` → {key: (id, label)}
+    for the records among those `user` may see that have one of `keys`.
+    """
+
+    keys: Callable[[dict], list[tuple[str, str]]]
+    existing: Callable[[User, set[tuple[str, str]]], dict[tuple[str, str], tuple[int, str]]]
 
 
 @dataclass(frozen=True)
@@ -84,8 +99,15 @@ class Target:
     # Fields whose value alone identifies a record (a product's SKU): duplicates match on
     # them, case-insensitively, instead of on e-mails, phones and names.
     key_fields: tuple[str, ...] = ()
-    # Who may import into this target, beyond `can_import` (the catalog: administrators).
+    # Who may import into this target, beyond `can_import` (the catalog: administrators),
+    # and what those who may not are told (`%(target)s` is the target's label).
     may_import: Callable[[User], bool] | None = None
+    refusal: Any = None
+    duplicates: DuplicateRule | None = None
+    # The page listing the records (a URL name), and a record's page when the model has no
+    # `get_absolute_url`.
+    list_url: str = ""
+    url_of: Callable[[int], str] | None = None
 
     def import_fields(self) -> list[ImportField]:
         """The built-in fields and one per custom field defined for the model."""
@@ -105,6 +127,12 @@ class Target:
     def visible(self, user: User) -> QuerySet:
         """The target's records `user` may see: its selector, so the visibility gate."""
         return import_string(self.selector)(user)
+
+    def record_url(self, pk: int) -> str:
+        return self.url_of(pk) if self.url_of else self.model(pk=pk).get_absolute_url()
+
+    def importable_by(self, user: User) -> bool:
+        return can_import(user) and (self.may_import is None or self.may_import(user))
 
 
 def _save_account(record: Account, *, by: User) -> Account:
@@ -243,6 +271,7 @@ TARGETS: dict[str, Target] = {
         required=(("name",),),
         selector="allyance.customers.selectors.accounts_visible_to",
         record_list="allyance.customers.views.ACCOUNT_LIST",
+        list_url="customers:account-list",
         save=_save_account,
         phone_fields=("phone", "phone_alt"),
         email_fields=("email", "email_alt"),
@@ -255,6 +284,7 @@ TARGETS: dict[str, Target] = {
         required=(("family_name", "full_name"),),
         selector="allyance.customers.selectors.contacts_visible_to",
         record_list="allyance.customers.views.CONTACT_LIST",
+        list_url="customers:contact-list",
         save=_save_contact,
         phone_fields=("phone", "mobile"),
         email_fields=("email", "email_alt"),
@@ -267,6 +297,7 @@ TARGETS: dict[str, Target] = {
         required=(("family_name", "full_name"),),
         selector="allyance.sales.selectors.leads.leads_visible_to",
         record_list="allyance.sales.views.leads.LEAD_LIST",
+        list_url="sales:lead-list",
         save=_save_lead,
         phone_fields=("phone", "mobile"),
         email_fields=("email",),
@@ -279,6 +310,7 @@ TARGETS: dict[str, Target] = {
         required=(("sku",), ("name",)),
         selector="allyance.catalog.selectors.products.products_visible_to",
         record_list="allyance.catalog.views.products.PRODUCT_LIST",
+        list_url="catalog:product-list",
         save=_save_product,
         phone_fields=(),
         email_fields=(),
@@ -286,6 +318,17 @@ TARGETS: dict[str, Target] = {
         may_import=_may_import_products,
     ),
 }
+
+
+def register_target(target: Target) -> None:
+    """Add a target from another app (the partners app registers its records in `ready()`),
+    so `core` does not import every app's models."""
+    TARGETS[target.key] = target
+
+
+def targets_for(user: User) -> list[Target]:
+    """The targets `user` may import into, in registry order."""
+    return [target for target in TARGETS.values() if target.importable_by(user)]
 
 
 def target_for(key: str) -> Target:

@@ -22,6 +22,7 @@ from allyance.core import audit
 from allyance.core.models import Organisation, Role, User
 from allyance.core.notifications import in_language_of, notification_send
 from allyance.core.services import record_delete, record_save
+from allyance.core.services_admin import organisation_save
 from allyance.partners.models import (
     OnboardingItem,
     OnboardingStep,
@@ -95,6 +96,42 @@ def programme_settings_save(*, settings_row: ProgrammeSettings, by: User) -> Pro
     with audit.acting_as(by), transaction.atomic():
         settings_row.save()
     return settings_row
+
+
+# --- Partner organisations -----------------------------------------------------------------
+
+
+def partner_organisation_save(*, organisation: Organisation, by: User) -> Organisation:
+    """Create or change a partner organisation as the programme sees it (administrators).
+
+    Saved through `organisation_save` (kind, no cycles, staff channel manager, audit); a
+    partner is put under a distributor only, and a new partner gets its onboarding checklist.
+    """
+    ensure_may_change_programme(by)
+    stored_parent = (
+        Organisation.objects.filter(pk=organisation.pk).values_list("parent_id", flat=True).first()
+        if organisation.pk
+        else None
+    )
+    parent = organisation.parent
+    if (
+        parent is not None
+        and parent.pk != stored_parent
+        and parent.partner_type != Organisation.PartnerType.DISTRIBUTOR
+    ):
+        raise ValidationError(
+            {
+                "parent": _(
+                    "%(parent)s is not a distributor; partners sit only under a distributor."
+                )
+                % {"parent": parent}
+            }
+        )
+    creating = organisation.pk is None
+    organisation = organisation_save(organisation=organisation, by=by)
+    if creating:
+        onboarding_items_ensure(organisation=organisation)
+    return organisation
 
 
 # --- Onboarding ----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from allyance.partners.forms.programme import (
     ProgrammeSettingsForm,
     TierForm,
 )
+from allyance.partners.imports import PARTNERS, import_url
 from allyance.partners.models import (
     OnboardingStep,
     PartnerAgreement,
@@ -250,6 +251,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
             "warning_days": ProgrammeSettings.current().agreement_warning_days,
             "query_string": request.GET.urlencode(),
             "may_create": request.user.is_admin,
+            "import_url": import_url(PARTNERS, request.user),
         },
     )
 

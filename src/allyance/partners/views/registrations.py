@@ -3,6 +3,8 @@ with the channel manager's decision, and the staff's export."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +25,7 @@ from allyance.partners.forms.registrations import (
     DealRegistrationForm,
     RegistrationDecisionForm,
 )
+from allyance.partners.imports import REGISTRATIONS, import_url
 from allyance.partners.models import DealRegistration, ProgrammeSettings
 from allyance.partners.selectors.registrations import (
     conflicts_for_review,
@@ -75,7 +78,8 @@ WHY_LABELS = {
 @login_required
 def registration_list(request: HttpRequest) -> HttpResponse:
     """Partners see their own, channel managers those of their partners, admins all."""
-    return REGISTRATION_LIST.render(request)
+    link = import_url(REGISTRATIONS, request.user)
+    return replace(REGISTRATION_LIST, import_url=link).render(request)
 
 
 @login_required
