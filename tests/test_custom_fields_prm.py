@@ -24,7 +24,7 @@ from allyance.orders.models import Invoice, Order, Payment
 from allyance.orders.services.invoices import invoice_create, invoice_from_order
 from allyance.orders.services.lines import recalculate
 from allyance.orders.services.payments import payment_record
-from allyance.partners.models import MdfAllocation, MdfClaim, MdfRequest
+from allyance.partners.models import DealRegistration, MdfAllocation, MdfClaim, MdfRequest
 from allyance.partners.services.mdf import (
     allocation_save,
     claim_submit,
@@ -32,6 +32,7 @@ from allyance.partners.services.mdf import (
     request_submit,
 )
 from allyance.partners.services.ordering import partner_order_place
+from allyance.partners.services.registrations import registration_submit
 from allyance.service.models import Case
 from allyance.service.services import case_open
 from tests.factories import (
@@ -865,3 +866,20 @@ def test_case_export_ends_with_the_custom_field_columns(client, partner_user):
     rows = _csv_rows(response)
     assert rows[0][-2:] == ["Engineer", "Cost"]
     assert rows[1][3] == "Fan noise" and rows[1][-2:] == ["agent", "12.5"]
+
+
+def test_registration_export_ends_with_the_custom_field_columns(client, partner_user):
+    define(DealRegistration, "campaign_code", label="Campaign code")
+    registration_submit(
+        registration=DealRegistration(
+            customer_name="华东机械",
+            estimated_amount=Decimal("88000"),
+            currency="CNY",
+            custom_fields={"campaign_code": "SPRING-26"},
+        ),
+        by=partner_user,
+    )
+    client.force_login(UserFactory(role=Role.ADMIN, username="boss"))
+    rows = _csv_rows(client.get(reverse("partners:registration-export"), {"format": "csv"}))
+    assert rows[0][-1] == "Campaign code"
+    assert rows[1][1] == "华东机械" and rows[1][-1] == "SPRING-26"

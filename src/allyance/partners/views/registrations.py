@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from allyance.core.custom_fields.export import CustomFieldColumns
 from allyance.core.exceptions import ConflictError
 from allyance.core.forms import form_errors_from
 from allyance.core.listing import Column, RecordList
@@ -182,7 +183,9 @@ def registration_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def registration_rows(registrations) -> list[list]:
-    """The export's rows (the first one the headers): what the list shows, for staff."""
+    """The export's rows (the first one the headers): what the list shows, for staff, and
+    the custom fields."""
+    custom = CustomFieldColumns(DealRegistration)
     rows = [
         [
             _("ID"),
@@ -202,6 +205,7 @@ def registration_rows(registrations) -> list[list]:
             _("Reason"),
             _("Protected until"),
             _("Opportunity"),
+            *custom.headers(),
         ]
     ]
     for registration in registrations.prefetch_related("products").iterator(chunk_size=1000):
@@ -234,6 +238,7 @@ def registration_rows(registrations) -> list[list]:
                 registration.decision_reason,
                 registration.protected_until,
                 registration.opportunity_id or "",
+                *custom.values(registration),
             ]
         )
     return rows
