@@ -117,3 +117,28 @@ def test_record_page_links_to_older_and_newer_timeline_pages(client, rep):
     assert 'href="?timeline=1#timeline"' in second
     assert 'data-testid="timeline-older"' not in second
     assert client.get(account.get_absolute_url(), {"timeline": "x"}).status_code == 200
+
+
+def test_account_page_queries_do_not_grow_with_its_contacts_and_activities(client, rep):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ContactFactory
+
+    client.force_login(rep)
+
+    def queries_for(account) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(account.get_absolute_url())
+        assert page.status_code == 200
+        return len(captured.captured_queries)
+
+    small, big = AccountFactory(owner=rep), AccountFactory(owner=rep)
+    ContactFactory(account=small, owner=rep)
+    ActivityFactory(account=small, owner=rep)
+    ContactFactory.create_batch(25, account=big, owner=rep, title="Buyer")
+    ActivityFactory.create_batch(25, account=big, owner=rep)
+    queries_for(small)  # warm the per-process caches (content types, custom fields)
+    assert queries_for(big) == queries_for(small)
+    page = client.get(big.get_absolute_url()).content.decode()
+    assert page.count("Buyer") >= 25

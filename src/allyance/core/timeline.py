@@ -171,9 +171,10 @@ def timeline_for(
     files = Attachment.objects.filter(content_type=content_type, object_id=str(record.pk))
     items = [
         TimelineItem("activity", a.when, a)
-        for a in activities.annotate(
-            timeline_at=Coalesce("starts_at", "due_at", "created_at")
-        ).order_by("-timeline_at", "-pk")[:limit]
+        # The timeline shows the activity's own fields; the gate's joins stay in the filter.
+        for a in activities.select_related(None)
+        .annotate(timeline_at=Coalesce("starts_at", "due_at", "created_at"))
+        .order_by("-timeline_at", "-pk")[:limit]
     ]
     items += [TimelineItem("change", e.at, e) for e in entries]
     items += [

@@ -80,7 +80,11 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "customers/account_detail.html",
         {
             "record": account,
-            "contacts": selectors.contacts_visible_to(request.user).filter(account=account)[:50],
+            # The panel shows name and title only: no owner or account rows joined.
+            "contacts": selectors.contacts_visible_to(request.user)
+            .filter(account=account)
+            .select_related(None)
+            .only("id", "family_name", "given_name", "title")[:50],
             "children": selectors.accounts_visible_to(request.user).filter(parent=account)[:50],
             "opportunities": opportunities_visible_to(request.user)
             .filter(account=account)
