@@ -461,6 +461,7 @@ def test_the_distributor_reads_number_status_and_progress_on_its_hop(
     assert row.order.status == Order.Status.PARTLY_SHIPPED
     assert (row.ordered_quantity, row.shipped_quantity) == (Decimal("5"), Decimal("3"))
     assert shipping_progress(row) == Decimal("60")
+    assert row.shipped_since_handed  # it no longer goes back: the pages offer no recall
 
 
 # --- Roll-up --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """In a real browser, the partner portal: a partner's user answers the leads offered to it,
 registers a deal the channel manager approves despite a conflict, asks for and claims
-marketing funds, orders at its tier's price, opens a warranty claim — and another partner's
-user sees none of it."""
+marketing funds, orders at its tier's price, opens a warranty claim, ships an order its
+distributor handed down to it — and another partner's user sees none of it."""
 
 from __future__ import annotations
 
@@ -400,6 +400,69 @@ def test_partner_orders_at_its_tier_price_and_sees_the_total_to_the_cent(
     assert (order.organisation, order.owner) == (channel.partner, channel.partner_user)
     assert order.end_customer == channel.customer
     assert (order.discount_percent, order.total) == (Decimal("5.00"), Decimal("2757.89"))
+
+
+# --- 4b. An order handed down the channel ----------------------------------------------------
+
+
+def test_a_distributor_hands_a_company_order_to_its_reseller_who_ships_it(
+    page: Page, live_server, channel: Channel
+):
+    from allyance.orders.services.lines import recalculate
+    from allyance.partners.models import OrderHandover
+    from allyance.partners.services.handover import order_hand_down
+    from tests.factories import OrderFactory, OrderLineFactory
+
+    distributor = OrganisationFactory(
+        name="Huadong Distribution",
+        partner_type=Organisation.PartnerType.DISTRIBUTOR,
+        channel_manager=channel.channel_manager,
+    )
+    UserFactory(role=Role.PARTNER_ADMIN, organisation=distributor, username="huadong.admin")
+    channel.partner.parent = distributor
+    channel.partner.save()
+    order = OrderFactory(owner=channel.admin, account=AccountFactory(owner=channel.admin))
+    OrderLineFactory(order=order, product=channel.array, description="Disk array", quantity=3)
+    OrderLineFactory(order=order, product=channel.cable, description="SAS cable", quantity=2)
+    recalculate(order)
+    order_hand_down(order=order, partner=distributor, by=channel.admin)
+
+    # The distributor's admin hands it on to its reseller from the order's page.
+    log_in(page, live_server, "huadong.admin")
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    panel = page.locator("[data-testid=order-handover]")
+    expect(panel.locator("[data-hop='1']")).to_contain_text("Huadong Distribution")
+    form = panel.locator("[data-testid=hand-down-form]")
+    form.locator("select[name=partner]").select_option(label="Jinqiao Systems")
+    form.locator("textarea[name=note]").fill("Ship from your Suzhou stock")
+    form.locator("[data-testid=hand-down]").click()
+    expect(_success(page, "handed to Jinqiao Systems")).to_be_visible()
+    expect(panel.locator("[data-hop='2']")).to_contain_text("Jinqiao Systems")
+    expect(panel.locator("[data-hop='2']")).to_contain_text("Ship from your Suzhou stock")
+
+    # The reseller's user records the shipment with the normal order flow.
+    _switch_user(page, live_server, "li.na")
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    expect(page.locator("[data-testid=hand-back-form]")).to_be_visible()
+    shipment = page.locator("[data-testid=shipment-form]")
+    shipment.get_by_label("Carrier").fill("SF Express")
+    shipment.get_by_label("Tracking number").fill("SF7700123")
+    shipment.get_by_label("Disk array").fill("3")
+    shipment.get_by_label("SAS cable").fill("2")
+    shipment.locator("[data-testid=order-record-shipment]").click()
+    expect(page.locator("[data-testid=shipment-tracking]")).to_have_text("SF7700123")
+    expect(page.locator("[data-testid=order-status]")).to_have_text("Shipped")
+    expect(page.locator("[data-testid=hand-back-form]")).to_have_count(0)
+
+    # The distributor follows it on its handed-down orders.
+    _switch_user(page, live_server, "huadong.admin")
+    page.goto(f"{live_server.url}/order-handovers/")
+    hop = OrderHandover.objects.get(order=order, organisation=channel.partner)
+    row = page.locator(f"[data-handover='{hop.pk}']")
+    expect(row.locator("[data-testid=order-status]")).to_have_text("Shipped")
+    expect(row.locator("[data-testid=progress]")).to_contain_text("100 %")
+    order.refresh_from_db()
+    assert (order.organisation, order.status) == (channel.partner, Order.Status.SHIPPED)
 
 
 # --- 5. A warranty claim ----------------------------------------------------------------------

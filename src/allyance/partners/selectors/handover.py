@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from allyance.core.visibility import visible_to
-from allyance.orders.models import Order, OrderLine, ShipmentLine
+from allyance.orders.models import Order, OrderLine, Shipment, ShipmentLine
 from allyance.partners.models import OrderHandover
 
 QUANTITY = DecimalField(max_digits=14, decimal_places=3)
@@ -33,7 +33,8 @@ def _total(queryset, group: str) -> Coalesce:
 
 
 def handovers_visible_to(user, queryset: QuerySet[OrderHandover] | None = None):
-    """The hops the user may see, each with its order's ordered and shipped quantities."""
+    """The hops the user may see, each with its order's ordered and shipped quantities and
+    whether anything was shipped since the hop began (then it no longer goes back)."""
     if queryset is None:
         queryset = OrderHandover.objects.all()
     ordered = OrderLine.objects.filter(order_id=OuterRef("order_id"))
@@ -46,6 +47,11 @@ def handovers_visible_to(user, queryset: QuerySet[OrderHandover] | None = None):
         .annotate(
             ordered_quantity=_total(ordered, "order_id"),
             shipped_quantity=_total(shipped, "shipment__order_id"),
+            shipped_since_handed=Exists(
+                Shipment.objects.filter(
+                    order_id=OuterRef("order_id"), created_at__gte=OuterRef("handed_at")
+                )
+            ),
         )
     )
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from allyance.core.visibility import get_visible_or_404, visible_to
 from allyance.orders.models import Order
 from allyance.orders.selectors.fulfilment import orders_visible_to
+from allyance.orders.services.fulfilment import SHIPPABLE
 from allyance.partners.forms.handover import HandDownForm, HandoverFilterForm, HandoverReasonForm
 from allyance.partners.models import OrderHandover
 from allyance.partners.selectors import handover as selectors
@@ -48,7 +49,12 @@ def _next_or(request: HttpRequest, default: str) -> str:
 def mark_actions(user, hops) -> None:
     """Set `may_hand_back`, `may_recall` and `progress` on each hop the user sees."""
     for hop in hops:
-        active = hop.status == Status.ACTIVE
+        # Until something ships on it, the hop may end (the services check again).
+        active = (
+            hop.status == Status.ACTIVE
+            and hop.order.status in SHIPPABLE
+            and not getattr(hop, "shipped_since_handed", False)
+        )
         hop.may_hand_back = (
             active
             and hop.order.organisation_id == hop.organisation_id
