@@ -17,23 +17,46 @@ def phone_e164(raw: str, *, region: str | None = None) -> str:
     raw = (raw or "").strip()
     if not raw:
         return ""
-    number = _e164(raw, region or getattr(settings, "DEFAULT_PHONE_REGION", "CN"))
-    if number is None:
+    parsed = phone_parsed(raw, region=region)
+    if parsed is None:
         raise ValidationError(_("“%(value)s” is not a phone number."), params={"value": raw})
-    return number
+    return parsed[1]
 
 
-@functools.lru_cache(maxsize=65536)
-def _e164(raw: str, region: str) -> str | None:
-    # Remembered: an import meets each number several times (duplicate keys, the save
-    # service, the dry run and the run), and parsing is most of a row's cleaning time.
+# Numbers parsed so far: raw text and region → (number, E.164), or None for no number.
+_PARSED: dict[tuple[str, str], tuple[phonenumbers.PhoneNumber, str] | None] = {}
+_PARSED_LIMIT = 100_000
+
+
+def phone_parsed(
+    raw: str, *, region: str | None = None
+) -> tuple[phonenumbers.PhoneNumber, str] | None:
+    """(number, E.164 text) of `raw`, or None when it is not a possible phone number.
+
+    Remembered, under its E.164 text too: an import meets each number several times
+    (its duplicate keys, the save service, the search document, the dry run and the
+    run), and parsing is most of the cost of cleaning a row. Treat the number as read-only.
+    """
+    region = region or getattr(settings, "DEFAULT_PHONE_REGION", "CN")
+    key = (raw, region)
+    if key in _PARSED:
+        return _PARSED[key]
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and not phonenumbers.is_possible_number(number):
+        number = None
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.clear()
+    if number is None:
+        _PARSED[key] = None
         return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    parsed = (number, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    _PARSED[key] = parsed
+    if not number.extension:
+        _PARSED.setdefault((parsed[1], region), parsed)
+    return parsed
 
 
 def phone_search_forms(value: str) -> list[str]:

@@ -26,13 +26,13 @@ from operator import or_
 from urllib.parse import urlsplit
 
 import phonenumbers
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Lookup, Model, Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.db.utils import NotSupportedError
 
 from allyance.core.models import SearchEntry
+from allyance.core.normalise import phone_parsed
 
 FTS_TABLE = "core_searchentry_fts"
 BATCH_SIZE = 1000
@@ -89,12 +89,11 @@ def phone_terms(value: str) -> list[str]:
     if not value:
         return []
     digits = re.sub(r"\D", "", value)
-    try:  # parsed once here, not through normalise.phone_e164: imports index millions
-        number = phonenumbers.parse(value, getattr(settings, "DEFAULT_PHONE_REGION", "CN"))
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_possible_number(number):
+    # Parsed once for cleaning and indexing alike: imports index millions.
+    parsed = phone_parsed(value)
+    if parsed is None:
         return [digits] if digits else []
+    number = parsed[0]
     forms = {digits}
     for style in (phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.NATIONAL):
         forms.add(re.sub(r"\D", "", phonenumbers.format_number(number, style)))
