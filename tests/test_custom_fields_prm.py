@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from allyance.core.models import CustomField, Role
+from allyance.core.models import AuditEntry, CustomField, Role
 from allyance.orders.models import Invoice, Order, Payment
 from allyance.orders.services.invoices import invoice_create, invoice_from_order
 from allyance.orders.services.lines import recalculate
@@ -260,6 +260,12 @@ def test_mdf_request_api_writes_reads_and_filters_custom_fields(
     assert answer.json()["custom_fields"] == {"attendees": 120, "cost_centre": "MK-7"}
     request_id = answer.json()["id"]
     assert me.get(f"/api/v1/mdf-requests/{request_id}/").json()["custom_fields"]["attendees"] == 120
+    # Saved with the request by the service: one audited create that names the values.
+    entries = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(MdfRequest), object_id=str(request_id)
+    )
+    assert [entry.action for entry in entries] == ["create"]
+    assert "custom_fields" in entries[0].changes
     ask(allocation, partner_user, "Other", custom_fields={"attendees": 5, "cost_centre": "X"})
     listed = me.get("/api/v1/mdf-requests/", {"cf_attendees": "120"}).json()["results"]
     assert [row["id"] for row in listed] == [request_id]
