@@ -553,3 +553,27 @@ def test_generic_export_does_not_serve_the_programmes_targets(admin_user, client
     client.force_login(admin_user)
     for key in ("partners", "registrations", "mdf_allocations"):
         assert client.get(reverse("core:export", kwargs={"target": key})).status_code == 404
+
+
+def test_a_partner_imports_registrations_through_the_import_pages(alice, alpha, client):
+    client.force_login(alice)
+    upload = SimpleUploadedFile("deals.csv", REGISTRATIONS_CSV.encode())
+    response = client.post(
+        reverse("core:import-new"),
+        {"file": upload, "target": "registrations", "on_duplicate": "skip"},
+    )
+    job = ImportJob.objects.get(created_by=alice)
+    assert response.status_code == 302 and job.status == ImportJob.Status.PREVIEWED
+    preview_page = client.get(reverse("core:import-detail", args=[job.pk])).content.decode()
+    assert "Huadong Machinery" in preview_page
+    client.post(reverse("core:import-run", args=[job.pk]))
+    result = client.get(reverse("core:import-detail", args=[job.pk])).content.decode()
+    assert reverse("partners:registration-list") in result
+    assert DealRegistration.objects.filter(organisation=alpha).count() == 2
+    # A target the partner may not import into is refused by the form, not only the service.
+    upload = SimpleUploadedFile("funds.csv", ALLOCATIONS_CSV.encode())
+    response = client.post(
+        reverse("core:import-new"),
+        {"file": upload, "target": "mdf_allocations", "on_duplicate": "skip"},
+    )
+    assert response.status_code == 200 and ImportJob.objects.filter(created_by=alice).count() == 1
