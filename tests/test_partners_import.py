@@ -217,6 +217,9 @@ def test_a_partner_cannot_be_put_under_its_own_reseller(admin_user, programme):
     reseller.save()
     job = preview(admin_user, programme_row.encode(), target="partners", on_duplicate="update")
     assert "itself or one of its own partners" in bad_rows(job)[2]
+    itself = f"Partner name,Parent partner\n{programme.name},{programme.name}\n"
+    job = preview(admin_user, itself.encode(), target="partners", on_duplicate="update")
+    assert "itself or one of its own partners" in bad_rows(job)[2]
 
 
 def test_partner_duplicates_match_the_normalised_name_and_skip_or_update(

@@ -96,7 +96,7 @@ def _save_partner(record: Organisation, *, by: User) -> Organisation:
 
     parent_name = getattr(record, "_import_parent_name", "")
     if parent_name:
-        found = [o for o in one_by_name(_partner_rows(by), parent_name) if o.pk != record.pk]
+        found = one_by_name(_partner_rows(by), parent_name)
         if len(found) != 1:
             message = (
                 _("Several partners are called “%(value)s”.")
