@@ -198,11 +198,18 @@ def test_a_channel_manager_hands_down_only_to_the_partners_they_look_after(
 
 
 @pytest.mark.parametrize("role", [Role.SALES_MANAGER, Role.ADMIN])
-def test_sales_managers_and_administrators_hand_orders_down(role, order, distributor):
+def test_sales_managers_and_administrators_hand_orders_down_and_recall_them(
+    role, order, distributor
+):
     user = UserFactory(role=role)
     order.owner = user
     order.save()
-    assert order_hand_down(order=order, partner=distributor, by=user).pk
+    hop = order_hand_down(order=order, partner=distributor, by=user)
+    # The order is the partner's now; the manager follows the hop they made and recalls it.
+    assert _ids(handovers_visible_to(user)) == {hop.pk}
+    order_recall(handover=hop, reason="Customer wants us", by=user)
+    order = _reload(order)
+    assert order.organisation.is_company and order.owner == user
 
 
 def test_sales_reps_and_plain_partner_users_do_not_hand_orders_down(

@@ -69,7 +69,7 @@ def may_hand_back(user: User | None, handover: OrderHandover) -> bool:
 
 def may_recall(user: User | None, handover: OrderHandover) -> bool:
     """Whoever handed the order down takes it back: for the company, staff who hand orders to
-    that partner; for a distributor, its administrators."""
+    that partner and see the hop; for a distributor, its administrators."""
     if not _active(user):
         return False
     if handover.from_organisation_id is not None:
@@ -78,10 +78,10 @@ def may_recall(user: User | None, handover: OrderHandover) -> bool:
             and user.role == Role.PARTNER_ADMIN
             and user.organisation_id == handover.from_organisation_id
         )
+    # The hop, not the order: a sales manager who handed an order down no longer sees the
+    # order (its owner changed) but follows, and may recall, the hop they made.
     return (
-        user.is_internal
-        and may_hand_down(user, handover.organisation)
-        and can_see(user, handover.order)
+        user.is_internal and may_hand_down(user, handover.organisation) and can_see(user, handover)
     )
 
 
