@@ -410,6 +410,25 @@ def test_organisation_cannot_sit_under_its_own_sub_partner(admin):
     assert top.parent is None
 
 
+def test_a_partner_sits_only_under_a_distributor_when_its_parent_is_chosen(admin):
+    reseller = OrganisationFactory(name="Small Reseller", partner_type="reseller")
+    legacy = OrganisationFactory(name="Legacy", parent=reseller)
+    response = admin.post(
+        reverse("core:admin-organisation-create"),
+        {"name": "Under A Reseller", "status": "active", "parent": reseller.pk},
+    )
+    assert any("not a distributor" in error for error in field_errors(response, "parent"))
+    assert not Organisation.objects.filter(name="Under A Reseller").exists()
+    # A partner put under another before the rule keeps its parent when edited.
+    response = admin.post(
+        reverse("core:admin-organisation-edit", args=[legacy.pk]),
+        {"name": "Legacy renamed", "status": "active", "parent": reseller.pk},
+    )
+    assert response.status_code == 302
+    legacy.refresh_from_db()
+    assert legacy.name == "Legacy renamed" and legacy.parent == reseller
+
+
 def test_channel_manager_must_be_staff(admin, partner_a_user):
     org = OrganisationFactory(name="Reseller")
     response = admin.post(

@@ -273,13 +273,31 @@ def territory_delete(*, territory: Territory, by: User) -> None:
 
 
 def _check_organisation_parent(organisation: Organisation) -> None:
-    """Two-tier channels: a partner may sit under another partner (e.g. a distributor)."""
+    """Two-tier channels: a partner sits under a distributor, never under itself or below.
+
+    A partner put under another partner before that rule (or whose parent later changed
+    type) keeps its parent; the rule applies when the parent is chosen.
+    """
     parent = organisation.parent
     if parent is None:
         return
     if organisation.is_company or parent.is_company:
         raise ValidationError(
             {"parent": _("Only partner organisations sit under another partner organisation.")}
+        )
+    stored_parent = (
+        Organisation.objects.filter(pk=organisation.pk).values_list("parent_id", flat=True).first()
+        if organisation.pk
+        else None
+    )
+    if parent.pk != stored_parent and parent.partner_type != Organisation.PartnerType.DISTRIBUTOR:
+        raise ValidationError(
+            {
+                "parent": _(
+                    "%(parent)s is not a distributor; partners sit only under a distributor."
+                )
+                % {"parent": parent}
+            }
         )
     node, seen = parent, set()
     while node is not None and node.pk not in seen:

@@ -102,31 +102,10 @@ def programme_settings_save(*, settings_row: ProgrammeSettings, by: User) -> Pro
 
 
 def partner_organisation_save(*, organisation: Organisation, by: User) -> Organisation:
-    """Create or change a partner organisation as the programme sees it (administrators).
-
-    Saved through `organisation_save` (kind, no cycles, staff channel manager, audit); a
-    partner is put under a distributor only, and a new partner gets its onboarding checklist.
-    """
+    """Create or change a partner organisation (administrators) through `organisation_save`
+    (kind, a distributor above and no cycles, staff channel manager, audit); a new partner
+    gets its onboarding checklist at once."""
     ensure_may_change_programme(by)
-    stored_parent = (
-        Organisation.objects.filter(pk=organisation.pk).values_list("parent_id", flat=True).first()
-        if organisation.pk
-        else None
-    )
-    parent = organisation.parent
-    if (
-        parent is not None
-        and parent.pk != stored_parent
-        and parent.partner_type != Organisation.PartnerType.DISTRIBUTOR
-    ):
-        raise ValidationError(
-            {
-                "parent": _(
-                    "%(parent)s is not a distributor; partners sit only under a distributor."
-                )
-                % {"parent": parent}
-            }
-        )
     creating = organisation.pk is None
     organisation = organisation_save(organisation=organisation, by=by)
     if creating:
