@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -111,6 +111,54 @@ def _record(instance: models.Model, action: str, changes: dict) -> None:
     )
 
 
+def changes_between(before: dict, after: dict, *, created: bool) -> dict:
+    """{field: [old, new]} of the audited values that differ; a new record's empty ones
+    are left out."""
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value and not (created and value in (None, "", [], {}))
+    }
+
+
+def entries_write(entries: Iterable[tuple[models.Model, str, dict]]) -> int:
+    """Write many entries (record, action, changes) by the current actor in a few
+    statements: for bulk writers (imports) whose inserts and updates bypass the model
+    signals. Returns how many were written."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from allyance.core.models import AuditEntry
+
+    meta = AuditEntry._meta
+    names = ["content_type", "object_id", "object_repr", "action", "actor", "at", "changes"]
+    fields = [meta.get_field(name) for name in names]
+    at = fields[5].get_db_prep_save(timezone.now(), connection)
+    actor = current_actor()
+    rows = [
+        (
+            ContentType.objects.get_for_model(type(instance), for_concrete_model=True).pk,
+            str(instance.pk),
+            str(instance)[:250],
+            action,
+            actor.pk if actor is not None else None,
+            at,
+            fields[6].get_db_prep_save(changes, connection),
+        )
+        for instance, action, changes in entries
+    ]
+    if rows:
+        quote = connection.ops.quote_name
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            quote(meta.db_table),
+            ", ".join(quote(field.column) for field in fields),
+            ", ".join(["%s"] * len(fields)),
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+    return len(rows)
+
+
 def _on_init(sender, instance, **kwargs) -> None:
     # Most records are read and never saved, so only a shallow copy of the loaded values is
     # kept here (values as they came from the database); the "before" snapshot is made from
@@ -133,11 +181,7 @@ def _on_save(sender, instance, created, raw=False, **kwargs) -> None:
         return
     before = {} if created else instance.__dict__.get("_audit_snapshot", {})
     after = snapshot(instance)
-    changes = {
-        name: [before.get(name), value]
-        for name, value in after.items()
-        if before.get(name) != value and not (created and value in (None, "", [], {}))
-    }
+    changes = changes_between(before, after, created=created)
     instance._audit_snapshot = after
     if created:
         _record(instance, "create", changes)

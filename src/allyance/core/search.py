@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import F, Lookup, Model, Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.db.utils import NotSupportedError
@@ -263,16 +264,22 @@ def _document(record: Model) -> str:
 
 
 def _write(model: type[Model], documents: dict[int, str]) -> None:
-    content_type = _content_type(model)
-    SearchEntry.objects.bulk_create(
-        [
-            SearchEntry(content_type=content_type, object_id=pk, document=document)
-            for pk, document in documents.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["content_type", "object_id"],
-        update_fields=["document"],
+    """Insert or replace the entries: one statement run for many rows (SQLite and
+    PostgreSQL both take `ON CONFLICT … DO UPDATE`), no model instances on the way."""
+    if not documents:
+        return
+    content_type = _content_type(model).pk
+    meta = SearchEntry._meta
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in ("content_type", "object_id")]
+    document = quote(meta.get_field("document").column)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns[0]}, {columns[1]}, {document}) "
+        f"VALUES (%s, %s, %s) ON CONFLICT ({columns[0]}, {columns[1]}) "
+        f"DO UPDATE SET {document} = excluded.{document}"
     )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(content_type, pk, text) for pk, text in documents.items()])
 
 
 def index_records(model: type[Model], pks: Iterable[int] | None = None) -> int:

@@ -19,7 +19,6 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -28,7 +27,7 @@ from django.utils import timezone
 from allyance.core import audit, search
 from allyance.core.imports.reading import Table
 from allyance.core.imports.rows import ImportPass, _chunks
-from allyance.core.models import AuditEntry, ImportJob, Tag, User
+from allyance.core.models import ImportJob, Tag, User
 from allyance.core.normalise import name_key
 from allyance.core.services import record_validate
 from allyance.customers.models import Account, Contact
@@ -259,30 +258,15 @@ class BulkImportPass(ImportPass):
     ) -> None:
         """The entries the records' `save()` would have written (see `core.audit`): on a
         create every value given, on an update each changed value as [old, new]."""
-        content_type = ContentType.objects.get_for_model(model)
-        actor = audit.current_actor()
         entries = []
         for record in records:
             before = {} if created else self.before.get(id(record), {})
             after = audit.snapshot(record)
             self.before[id(record)] = after
-            changes = {
-                name: [before.get(name), value]
-                for name, value in after.items()
-                if before.get(name) != value and not (created and value in (None, "", [], {}))
-            }
+            changes = audit.changes_between(before, after, created=created)
             if created or changes:
-                entries.append(
-                    AuditEntry(
-                        content_type=content_type,
-                        object_id=str(record.pk),
-                        object_repr=str(record)[:250],
-                        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                        actor=actor,
-                        changes=changes,
-                    )
-                )
-        AuditEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+                entries.append((record, "create" if created else "update", changes))
+        audit.entries_write(entries)
 
     def _add_tags(self, tagged: list[tuple[models.Model, list[str]]]) -> None:
         """Tags made once per name; each record gains the ones it lacks, audited as
@@ -310,19 +294,7 @@ class BulkImportPass(ImportPass):
                     links.append(through(**{column: record.pk, "tag_id": tag.pk}))
                     gained.setdefault(id(record), (record, []))[1].append(name)
         through.objects.bulk_create(links, batch_size=BATCH_SIZE)
-        content_type = ContentType.objects.get_for_model(self.model)
-        actor = audit.current_actor()
-        AuditEntry.objects.bulk_create(
-            [
-                AuditEntry(
-                    content_type=content_type,
-                    object_id=str(record.pk),
-                    object_repr=str(record)[:250],
-                    action=AuditEntry.Action.UPDATE,
-                    actor=actor,
-                    changes={"tags": {"added": sorted(names)}},
-                )
-                for record, names in gained.values()
-            ],
-            batch_size=BATCH_SIZE,
+        audit.entries_write(
+            (record, "update", {"tags": {"added": sorted(names)}})
+            for record, names in gained.values()
         )
