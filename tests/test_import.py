@@ -961,3 +961,12 @@ def test_a_500_row_import_does_not_query_once_per_row(rep, django_assert_max_num
     assert Account.objects.count() == 21
     assert AuditEntry.objects.filter(content_type__model="contact", action="create").count() == 500
     assert SearchEntry.objects.filter(content_type__model="contact").count() == 500
+
+
+def test_companies_are_matched_case_insensitively_with_accents_kept(rep):
+    existing = AccountFactory(owner=rep, name="ÖKO Handel GmbH")
+    data = b"Company,Family name\n\xc3\x96KO Handel GmbH,Meier\n\xc3\x96KO HANDEL GMBH,Huber\n"
+    job = run(rep, data)
+    assert job.created_count == 2
+    assert set(Contact.objects.values_list("account", flat=True)) == {existing.pk}
+    assert Account.objects.count() == 1

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -58,6 +58,15 @@ def import_pass_for(job: ImportJob, table: Table, *, dry_run: bool) -> ImportPas
     if job.target in BULK_SAVERS:
         return BulkImportPass(job, table, writing=not dry_run)
     return ImportPass(job, table)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower_as_database(text: str) -> str:
+    """`text` as the database's LOWER() writes it: SQLite folds ASCII letters only, so
+    `ÖKO` stays `Öko` there, as the per-row path's case-insensitive match (LIKE) has it."""
+    return text.translate(_ASCII_LOWER) if connection.vendor == "sqlite" else text.lower()
 
 
 def _foreign_keys(model: type[models.Model]) -> list[str]:
@@ -183,7 +192,11 @@ class BulkImportPass(ImportPass):
         """The visible accounts named in the rows, by folded name, the newest first."""
         self.companies = {}
         names = sorted(
-            {values["account"].strip().lower() for values in rows if values.get("account")}
+            {
+                _lower_as_database(values["account"].strip())
+                for values in rows
+                if values.get("account")
+            }
         )
         visible = (
             self.target_accounts().annotate(name_lower=Lower("name")).order_by("-updated_at", "-pk")
