@@ -93,17 +93,6 @@ def _ensure(condition: bool, message: str) -> None:
 # --- Reads the services need ----------------------------------------------------------------
 
 
-def holding_handover(order: Order) -> OrderHandover | None:
-    """The active hop of the partner that holds the order now, if it was handed down."""
-    return (
-        OrderHandover.objects.filter(
-            order_id=order.pk, status=Status.ACTIVE, organisation_id=order.organisation_id
-        )
-        .select_related("organisation", "from_organisation", "owner")
-        .first()
-    )
-
-
 def shipped_since(handover: OrderHandover) -> bool:
     """Whether a shipment was recorded on the order since it was handed down on this hop."""
     return handover.order.shipments.filter(created_at__gte=handover.handed_at).exists()
@@ -411,7 +400,6 @@ def _notify_recalled(handover_id: int, holder_id: int) -> None:
 
 
 __all__ = [
-    "holding_handover",
     "may_hand_back",
     "may_hand_down",
     "may_recall",
