@@ -889,3 +889,29 @@ def test_registration_export_ends_with_the_custom_field_columns(client, partner_
     rows = _csv_rows(client.get(reverse("partners:registration-export"), {"format": "csv"}))
     assert rows[0][-1] == "Campaign code"
     assert rows[1][1] == "华东机械" and rows[1][-1] == "SPRING-26"
+
+
+# ------------------------------------------------------------------ records the system writes
+
+
+@pytest.mark.parametrize(
+    "model_name",
+    ["leaddistribution", "onboardingitem", "courseattempt", "certificationaward", "orderhandover"],
+)
+def test_records_the_system_writes_take_no_custom_fields(admin_user, client, model_name):
+    """Lead offers, onboarding ticks, quiz attempts, awards and order hops have no form to
+    fill a custom field in, so administrators are not offered them as record types."""
+    from allyance.core.custom_fields.services import custom_field_save
+    from allyance.core.record_types import record_model_for
+
+    model = record_model_for(model_name)
+    content_type = ContentType.objects.get_for_model(model)
+    field = CustomField(content_type=content_type, name="region", label="Region", type="text")
+    with pytest.raises(ValidationError) as refused:
+        custom_field_save(field=field, by=admin_user)
+    assert "content_type" in refused.value.message_dict
+    client.force_login(admin_user)
+    page = client.get(reverse("core:custom-field-create")).content.decode()
+    assert f'value="{content_type.pk}"' not in page
+    registrations = ContentType.objects.get_for_model(DealRegistration)
+    assert f'value="{registrations.pk}"' in page

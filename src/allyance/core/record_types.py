@@ -28,6 +28,17 @@ def is_record_model(model: type[Model]) -> bool:
     return isinstance(model, type) and model in record_models()
 
 
+def custom_field_models() -> list[type[BusinessModel]]:
+    """The record types administrators may define custom fields for: every record type but
+    those the system writes by itself with no form to fill them in (a model says so with
+    `custom_fields_fillable = False`)."""
+    return [model for model in record_models() if getattr(model, "custom_fields_fillable", True)]
+
+
+def takes_custom_fields(model: type[Model]) -> bool:
+    return isinstance(model, type) and model in custom_field_models()
+
+
 def record_type_key(model: type[Model] | Model) -> str:
     """`account`, or `app_label.model` when the bare model name is taken twice."""
     meta = model._meta

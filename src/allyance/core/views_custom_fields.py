@@ -23,7 +23,7 @@ from allyance.core.custom_fields import (
 )
 from allyance.core.forms import StyledFormMixin
 from allyance.core.models import CustomField
-from allyance.core.record_types import record_model_for, record_models, record_type_key
+from allyance.core.record_types import custom_field_models, record_model_for, record_type_key
 from allyance.core.views_admin import admin_required
 
 
@@ -52,7 +52,7 @@ class CustomFieldForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        content_types = ContentType.objects.get_for_models(*record_models()).values()
+        content_types = ContentType.objects.get_for_models(*custom_field_models()).values()
         self.fields["content_type"].queryset = ContentType.objects.filter(
             pk__in=[content_type.pk for content_type in content_types]
         )
@@ -99,7 +99,9 @@ def _form_page(request: HttpRequest, field: CustomField, title: str) -> HttpResp
 def custom_field_list(request: HttpRequest) -> HttpResponse:
     """Every record type with its custom fields, or one type with `?record_type=`."""
     selected = record_model_for(request.GET.get("record_type", ""))
-    models = [selected] if selected is not None else record_models()
+    if selected not in custom_field_models():
+        selected = None
+    models = [selected] if selected is not None else custom_field_models()
     by_type: dict[int, list[CustomField]] = {}
     for field in CustomField.objects.order_by("order", "name"):
         by_type.setdefault(field.content_type_id, []).append(field)
@@ -117,7 +119,7 @@ def custom_field_list(request: HttpRequest) -> HttpResponse:
         {
             "groups": groups,
             "record_types": [
-                (record_type_key(m), m._meta.verbose_name_plural) for m in record_models()
+                (record_type_key(m), m._meta.verbose_name_plural) for m in custom_field_models()
             ],
             "selected": record_type_key(selected) if selected is not None else "",
         },

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from allyance.core import audit
 from allyance.core.custom_fields.values import MAX_CHOICE_LENGTH, MAX_CHOICES, Type
 from allyance.core.models import CustomField, User
-from allyance.core.record_types import is_record_model
+from allyance.core.record_types import takes_custom_fields
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 # Keys that would read as a query lookup in `custom_fields__<key>`.
@@ -31,7 +31,7 @@ def custom_field_save(*, field: CustomField, by: User) -> CustomField:
     field.name = (field.name or "").strip()
     field.label = (field.label or "").strip()
     model = field.content_type.model_class() if field.content_type_id else None
-    if model is None or not is_record_model(model):
+    if model is None or not takes_custom_fields(model):
         errors["content_type"] = [_("Choose a record type.")]
     if not KEY_PATTERN.match(field.name) or "__" in field.name:
         errors["name"] = [

@@ -104,6 +104,8 @@ class LeadDistribution(BusinessModel):
     where it returns when the offer ends unanswered, is rejected or recalled.
     """
 
+    custom_fields_fillable = False  # written by the system; no form to fill them in
+
     class Status(models.TextChoices):
         OFFERED = "offered", _("Offered")
         ACCEPTED = "accepted", _("Accepted")

@@ -26,6 +26,8 @@ class OrderHandover(BusinessModel):
     even when that reseller does not share its records.
     """
 
+    custom_fields_fillable = False  # written by the system; no form to fill them in
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         RETURNED = "returned", _("Handed back")

@@ -184,6 +184,8 @@ class OnboardingStep(models.Model):
 class OnboardingItem(BusinessModel):
     """A checklist step for one partner, done or not yet."""
 
+    custom_fields_fillable = False  # written by the system; no form to fill them in
+
     step = models.ForeignKey(
         OnboardingStep, verbose_name=_("step"), on_delete=models.CASCADE, related_name="items"
     )

@@ -133,6 +133,8 @@ class Certification(models.Model):
 class CourseAttempt(BusinessModel):
     """One person's answers to a course's quiz and the score they earned."""
 
+    custom_fields_fillable = False  # written by the system; no form to fill them in
+
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="attempts"
     )
@@ -151,6 +153,8 @@ class CourseAttempt(BusinessModel):
 
 class CertificationAward(BusinessModel):
     """A certification held by a partner's user, valid until it expires."""
+
+    custom_fields_fillable = False  # written by the system; no form to fill them in
 
     certification = models.ForeignKey(
         Certification,
