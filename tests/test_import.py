@@ -970,3 +970,21 @@ def test_companies_are_matched_case_insensitively_with_accents_kept(rep):
     assert job.created_count == 2
     assert set(Contact.objects.values_list("account", flat=True)) == {existing.pk}
     assert Account.objects.count() == 1
+
+
+def test_updating_accounts_in_bulk_reindexes_their_contacts(rep, small_chunks):
+    account = AccountFactory(owner=rep, name="Acme Ltd", email="info@acme.example.com")
+    contact = ContactFactory(owner=rep, account=account, family_name="Lovelace")
+    data = b"Company,E-mail,City\nAcme Group,INFO@acme.example.com,Beijing\nNew Co,,Wuhan\n"
+    job = run(rep, data, name="a.csv", target="accounts", on_duplicate="update")
+    assert (job.created_count, job.updated_count) == (1, 1)
+    account.refresh_from_db()
+    assert (account.name, account.city, account.version) == ("Acme Group", "Beijing", 2)
+    entry = AuditEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Account),
+        object_id=str(account.pk),
+        action="update",
+    )
+    assert entry.changes["name"] == ["Acme Ltd", "Acme Group"]
+    assert search.search_queryset(Contact.objects.all(), "acme group").get() == contact
+    assert search.search_queryset(Account.objects.all(), "beijing").get() == account
