@@ -1,9 +1,11 @@
 """Import of accounts and contacts from CSV and XLSX: read, map, clean, de-duplicate, save.
 
 A job is previewed first — a dry run of the real pipeline inside a transaction that
-is rolled back — and then run: every row goes through its record's save service in
-one transaction, so a file is imported whole or not at all, unless the user chose to
-import the valid rows and skip the bad ones. `ImportJob.errors` holds one report per
+is rolled back — and then run in one transaction, so a file is imported whole or not at
+all, unless the user chose to import the valid rows and skip the bad ones. Accounts and
+contacts take the bulk path (`bulk.py`: each row checked by the save services' rules,
+written in chunks, the dry run writing nothing); other targets go row by row through
+their record's save service. `ImportJob.errors` holds one report per
 row that needs the user's eye: bad rows (kind "error") and duplicates (kind "duplicate").
 """
 
