@@ -13,12 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from allyance.core.forms import form_errors_from
 from allyance.core.models import Organisation
+from allyance.core.redirects import posted_next_or
 from allyance.core.visibility import get_visible_or_404, visible_to
 from allyance.partners.forms.distribution import (
     DistributeForm,
@@ -128,7 +128,7 @@ def _distribution_for(request: HttpRequest, pk: int) -> LeadDistribution:
 
 
 def _back(request: HttpRequest) -> HttpResponse:
-    return redirect(_next_or(request, reverse("partners:distribution-list")))
+    return redirect(posted_next_or(request, reverse("partners:distribution-list")))
 
 
 @login_required
@@ -200,7 +200,7 @@ def lead_distribute(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect(_next_or(request, lead.get_absolute_url()))
+        return redirect(posted_next_or(request, lead.get_absolute_url()))
     try:
         row = services.lead_distribute(
             lead=lead,
@@ -210,21 +210,11 @@ def lead_distribute(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, _message_of(exc))
-        return redirect(_next_or(request, lead.get_absolute_url()))
+        return redirect(posted_next_or(request, lead.get_absolute_url()))
     messages.success(
         request, _("Lead offered to %(partner)s.") % {"partner": row.organisation.name}
     )
-    return redirect(_next_or(request, _after_offer(request, lead)))
-
-
-def _next_or(request: HttpRequest, default: str) -> str:
-    """The page the form came from (a path on this site), else `default`."""
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return redirect(posted_next_or(request, _after_offer(request, lead)))
 
 
 def _after_offer(request: HttpRequest, lead: Lead) -> str:

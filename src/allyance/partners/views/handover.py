@@ -10,10 +10,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from allyance.core.redirects import posted_next_or
 from allyance.core.visibility import get_visible_or_404, visible_to
 from allyance.orders.models import Order
 from allyance.orders.selectors.fulfilment import orders_visible_to
@@ -34,16 +34,6 @@ def _staff_or_partner(request: HttpRequest) -> None:
 
 def _message_of(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-def _next_or(request: HttpRequest, default: str) -> str:
-    """The page the form came from (a path on this site), else `default`."""
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def mark_actions(user, hops) -> None:
@@ -113,7 +103,7 @@ def _after(request: HttpRequest, order: Order) -> HttpResponse:
     """Back where the form came from while the user still sees the order, else to the list of
     handed-down orders (a distributor that handed it to a reseller that does not share)."""
     if visible_to(request.user, Order.objects.filter(pk=order.pk)).exists():
-        return redirect(_next_or(request, order.get_absolute_url()))
+        return redirect(posted_next_or(request, order.get_absolute_url()))
     return redirect(reverse("partners:order-handover-list"))
 
 
