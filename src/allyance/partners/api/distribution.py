@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from allyance.core.api_views import ServiceWritesMixin
 from allyance.core.models import Organisation
 from allyance.core.visibility import visible_to
+from allyance.partners.api.hops import HidesPreviousOwnerMixin
 from allyance.partners.models import DistributionRule, LeadDistribution
 from allyance.partners.selectors.distribution import (
     distribution_rules_visible_to,
@@ -48,7 +49,9 @@ class LeadProgressSerializer(serializers.Serializer):
     opportunity_currency = serializers.CharField(allow_null=True)
 
 
-class LeadDistributionSerializer(serializers.ModelSerializer):
+class LeadDistributionSerializer(HidesPreviousOwnerMixin, serializers.ModelSerializer):
+    from_organisation_field = "previous_organisation_id"
+
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -91,17 +94,6 @@ class LeadDistributionSerializer(serializers.ModelSerializer):
                 "opportunity_currency": deal.currency if deal else None,
             }
         ).data
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        request = self.context.get("request")
-        if (
-            request is not None
-            and not request.user.is_internal
-            and instance.previous_organisation_id != request.user.organisation_id
-        ):
-            data["previous_owner"] = None  # who had it before, unless it was the reader's own
-        return data
 
 
 class DistributeSerializer(serializers.Serializer):

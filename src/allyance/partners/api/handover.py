@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from allyance.core.models import Organisation
 from allyance.orders.models import Order
 from allyance.orders.selectors.fulfilment import orders_visible_to
+from allyance.partners.api.hops import HidesPreviousOwnerMixin
 from allyance.partners.models import OrderHandover
 from allyance.partners.selectors.handover import handovers_visible_to, shipping_progress
 from allyance.partners.services import handover as services
@@ -36,7 +37,9 @@ class OrderProgressSerializer(serializers.Serializer):
     percent_shipped = serializers.DecimalField(max_digits=5, decimal_places=0, allow_null=True)
 
 
-class OrderHandoverSerializer(serializers.ModelSerializer):
+class OrderHandoverSerializer(HidesPreviousOwnerMixin, serializers.ModelSerializer):
+    from_organisation_field = "from_organisation_id"
+
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -73,17 +76,6 @@ class OrderHandoverSerializer(serializers.ModelSerializer):
                 "percent_shipped": shipping_progress(handover),
             }
         ).data
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        request = self.context.get("request")
-        if (
-            request is not None
-            and not request.user.is_internal
-            and instance.from_organisation_id != request.user.organisation_id
-        ):
-            data["previous_owner"] = None  # who had it before, unless it was the reader's own
-        return data
 
 
 class HandDownSerializer(serializers.Serializer):
