@@ -289,3 +289,20 @@ def test_saving_again_keeps_one_entry_per_record(admin_user, huadong):
     assert entries.count() == 1
     assert accounts_found(admin_user, "苏州") == {"上海华东机械有限公司"}
     assert accounts_found(admin_user, "杭州") == set()
+
+
+def test_global_search_asks_only_the_record_types_with_a_hit(admin_user, people):
+    """One query finds which types match; the gated query runs only for those (the page
+    compiled one gated query per record type before, most of a search's time)."""
+    from django.test.utils import CaptureQueriesContext
+
+    global_search(admin_user, "warm-up")  # content types are cached after the first search
+    with CaptureQueriesContext(connection) as queries:
+        groups = {g["type"]: names(g["rows"]) for g in global_search(admin_user, "欧阳")}
+    assert groups == {**dict.fromkeys(groups, set()), "contacts": {"欧阳娜娜"}}
+    assert len(groups) > 5  # every searchable type still has its group
+    assert len(queries) <= 3, [q["sql"] for q in queries]
+    with CaptureQueriesContext(connection) as queries:
+        nothing = global_search(admin_user, "zzqxnotthere")
+    assert all(g["rows"] == [] for g in nothing)
+    assert len(queries) == 1
