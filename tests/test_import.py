@@ -988,3 +988,18 @@ def test_updating_accounts_in_bulk_reindexes_their_contacts(rep, small_chunks):
     assert entry.changes["name"] == ["Acme Ltd", "Acme Group"]
     assert search.search_queryset(Contact.objects.all(), "acme group").get() == contact
     assert search.search_queryset(Account.objects.all(), "beijing").get() == account
+
+
+@pytest.mark.parametrize("field", ["email", "email_alt", "phone", "phone_alt"])
+def test_account_duplicate_lookups_by_email_and_phone_use_an_index(field):
+    """An import of accounts looks the file's e-mails and phones up in the accounts: on
+    200,000 accounts a table scan per chunk of 500 keys made that the slowest part."""
+    from django.db import connection
+
+    lookup = Account.objects.filter(**{f"{field}__in": ["a@example.com", "+8613812345678"]})
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # an empty table would be scanned anyway
+                cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = lookup.explain()
+    assert f"customers_account_{field}" in plan, plan

@@ -111,8 +111,13 @@ class Account(BusinessModel):
             models.Index(fields=["territory", "-updated_at", "-id"]),
             models.Index(fields=["-updated_at", "-id"]),
             models.Index(fields=["name"]),
-            # Duplicate checks of imports look names up case-insensitively.
+            # Duplicate checks of imports look names up case-insensitively, and e-mails
+            # and phones as stored (normalised).
             models.Index(Lower("name"), name="customers_account_name_lower"),
+            models.Index(fields=["email"], name="customers_account_email"),
+            models.Index(fields=["email_alt"], name="customers_account_email_alt"),
+            models.Index(fields=["phone"], name="customers_account_phone"),
+            models.Index(fields=["phone_alt"], name="customers_account_phone_alt"),
         ]
 
     def __str__(self) -> str:
