@@ -58,3 +58,23 @@ def test_the_programme_set_up_is_in_the_menu_of_who_runs_the_programme(rf):
     rep_links = menu_links(user_of(Role.SALES_REP), rf)
     assert tiers not in rep_links.values()
     assert reverse("partners:registration-list") in rep_links.values()
+
+
+def test_the_menu_bar_marks_the_open_page_and_its_menu_and_speaks_the_users_language(client):
+    rep = user_of(Role.SALES_REP)
+    client.force_login(rep)
+    board = reverse("sales:opportunity-board")
+    html = client.get(board).content.decode()
+    menu_bar = html[html.index('id="navbar-menu"') : html.index("</ul>")]
+    assert menu_bar.count(" active") == 2, menu_bar  # the sales menu and its board entry
+    assert f'<a class="dropdown-item active" href="{board}">' in html
+    assert '<li class="nav-item dropdown active"><a class="nav-link dropdown-toggle"' in html
+    assert '<i class="ti ti-trending-up me-1"></i>Sales</a>' in html
+    rep.language = "zh-hans"
+    rep.save()
+    contacts = reverse("customers:contact-list")
+    html = client.get(contacts).content.decode()
+    assert (
+        f'<li class="nav-item active"><a class="nav-link" href="{contacts}">'
+        '<i class="ti ti-users me-1"></i>联系人</a></li>'
+    ) in html

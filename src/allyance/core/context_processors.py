@@ -1,10 +1,23 @@
 """Template context shared by every page: the navigation the user's role allows."""
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf
+from django.urls import reverse as django_reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+
+@lru_cache(maxsize=256)
+def _reversed(url_name: str, prefix: str, urlconf: str | None) -> str:
+    return django_reverse(url_name, urlconf=urlconf)
+
+
+def reverse(url_name: str) -> str:
+    """The menu's URLs are the same on every request (no arguments): reversed once per
+    process, not ~40 times per page."""
+    return _reversed(url_name, get_script_prefix(), get_urlconf())
 
 
 @dataclass
