@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
+from allyance.core.record_urls import record_url
 
 
 class Activity(BusinessModel):
@@ -111,9 +112,7 @@ class Activity(BusinessModel):
         return self.subject
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("activities:activity-edit", args=[self.pk])
+        return record_url("activities:activity-edit", self.pk)
 
     @property
     def when(self):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from allyance.core.models import BusinessModel, Tag, Territory
 from allyance.core.names import display_name
+from allyance.core.record_urls import record_url
 
 
 class Industry(models.TextChoices):
@@ -124,7 +124,7 @@ class Account(BusinessModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:account-detail", args=[self.pk])
+        return record_url("customers:account-detail", self.pk)
 
 
 class Contact(BusinessModel):
@@ -211,4 +211,4 @@ class Contact(BusinessModel):
         return display_name(family=self.family_name, given=self.given_name)
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:contact-detail", args=[self.pk])
+        return record_url("customers:contact-detail", self.pk)

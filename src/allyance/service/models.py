@@ -7,10 +7,10 @@ escalation) will build on the same records.
 from __future__ import annotations
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
+from allyance.core.record_urls import record_url
 
 
 class Case(BusinessModel):
@@ -92,4 +92,4 @@ class Case(BusinessModel):
         return f"{self.number} {self.subject}".strip()
 
     def get_absolute_url(self) -> str:
-        return reverse("service:case-detail", args=[self.pk])
+        return record_url("service:case-detail", self.pk)

@@ -12,11 +12,11 @@ from django.apps import apps
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.catalog.models.products import Product
 from allyance.core.models import BusinessModel, Organisation
+from allyance.core.record_urls import record_url
 from allyance.sales.models.money import currency_choices, default_currency
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -84,7 +84,7 @@ class PriceList(BusinessModel):
         return f"{self.name} ({self.currency})"
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:price-list-detail", args=[self.pk])
+        return record_url("catalog:price-list-detail", self.pk)
 
     @classmethod
     def shared_with(cls, user) -> Q:

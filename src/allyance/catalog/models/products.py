@@ -11,11 +11,11 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from allyance.core.models import BusinessModel, Tag
+from allyance.core.record_urls import record_url
 
 
 class TaxClass(models.Model):
@@ -122,7 +122,7 @@ class Product(BusinessModel):
         return f"{self.name} ({self.sku})"
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:product-detail", args=[self.pk])
+        return record_url("catalog:product-detail", self.pk)
 
     @property
     def active_display(self) -> str:

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
+from allyance.core.record_urls import record_url
 from allyance.orders.models.common import LineItem, PricedDocument, money_field
 from allyance.sales.models.money import currency_choices, default_currency
 
@@ -66,7 +66,7 @@ class Invoice(PricedDocument):
         return self.total - self.amount_paid
 
     def get_absolute_url(self) -> str:
-        return reverse("orders:invoice-detail", args=[self.pk])
+        return record_url("orders:invoice-detail", self.pk)
 
 
 class InvoiceLine(LineItem):
@@ -140,7 +140,7 @@ class Payment(BusinessModel):
         return f"{self.received_on} {self.amount} {self.currency}"
 
     def get_absolute_url(self) -> str:
-        return reverse("orders:payment-detail", args=[self.pk])
+        return record_url("orders:payment-detail", self.pk)
 
     @property
     def allocated_amount(self) -> Decimal:

@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from allyance.core.record_urls import record_url
 from allyance.orders.models.common import LineItem, PricedDocument
 
 
@@ -89,7 +90,7 @@ class Order(PricedDocument):
         ]
 
     def get_absolute_url(self) -> str:
-        return reverse("orders:order-detail", args=[self.pk])
+        return record_url("orders:order-detail", self.pk)
 
 
 class OrderLine(LineItem):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from allyance.core.record_urls import record_url
 from allyance.orders.models.common import LineItem, PricedDocument
 
 
@@ -91,7 +91,7 @@ class Quote(PricedDocument):
         return self.number or str(self.pk)
 
     def get_absolute_url(self) -> str:
-        return reverse("orders:quote-detail", args=[self.pk])
+        return record_url("orders:quote-detail", self.pk)
 
     def files_locked(self) -> bool:
         """A superseded revision is kept as it was, files included."""

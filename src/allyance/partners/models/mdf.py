@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
+from allyance.core.record_urls import record_url
 from allyance.sales.models.money import currency_choices, default_currency
 
 POSITIVE = [MinValueValidator(Decimal("0"))]
@@ -78,7 +78,7 @@ class MdfAllocation(BusinessModel):
         return f"{self.organisation} {self.period_start:%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
-        return reverse("partners:mdf-allocation-detail", args=[self.pk])
+        return record_url("partners:mdf-allocation-detail", self.pk)
 
 
 class MdfRequest(BusinessModel):
@@ -147,7 +147,7 @@ class MdfRequest(BusinessModel):
         return self.activity_name
 
     def get_absolute_url(self) -> str:
-        return reverse("partners:mdf-request-detail", args=[self.pk])
+        return record_url("partners:mdf-request-detail", self.pk)
 
 
 class MdfClaim(BusinessModel):
@@ -208,7 +208,7 @@ class MdfClaim(BusinessModel):
         return self.invoice_number
 
     def get_absolute_url(self) -> str:
-        return reverse("partners:mdf-claim-detail", args=[self.pk])
+        return record_url("partners:mdf-claim-detail", self.pk)
 
     def files_locked(self) -> bool:
         return self.status in (self.Status.APPROVED, self.Status.PAID)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
+from allyance.core.record_urls import record_url
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -152,9 +153,8 @@ class PartnerAgreement(BusinessModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
 
-        return reverse("partners:agreement-detail", args=[self.pk])
+        return record_url("partners:agreement-detail", self.pk)
 
 
 class OnboardingStep(models.Model):

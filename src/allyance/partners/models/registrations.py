@@ -11,10 +11,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
+from allyance.core.record_urls import record_url
 from allyance.sales.models.money import currency_choices, default_currency
 
 
@@ -106,4 +106,4 @@ class DealRegistration(BusinessModel):
         return self.customer_name
 
     def get_absolute_url(self) -> str:
-        return reverse("partners:registration-detail", args=[self.pk])
+        return record_url("partners:registration-detail", self.pk)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
+from allyance.core.record_urls import record_url
 
 
 def _for_partner(user) -> Q:
@@ -68,7 +69,7 @@ class Course(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("partners:course-detail", args=[self.pk])
+        return record_url("partners:course-detail", self.pk)
 
     @classmethod
     def shared_with(cls, user) -> Q:

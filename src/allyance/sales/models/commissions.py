@@ -9,10 +9,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from allyance.core.record_urls import record_url
 from allyance.sales.models.money import currency_choices, default_currency
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -83,7 +83,7 @@ class CommissionPlan(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("sales:commission-plan-edit", args=[self.pk])
+        return record_url("sales:commission-plan-edit", self.pk)
 
 
 class CommissionTier(models.Model):

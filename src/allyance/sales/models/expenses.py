@@ -7,10 +7,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
+from allyance.core.record_urls import record_url
 from allyance.sales.models.money import currency_choices, default_currency
 
 
@@ -117,7 +117,7 @@ class Expense(BusinessModel):
         return f"{self.get_category_display()} {self.amount} {self.currency} ({self.date})"
 
     def get_absolute_url(self) -> str:
-        return reverse("sales:expense-detail", args=[self.pk])
+        return record_url("sales:expense-detail", self.pk)
 
     @property
     def is_locked(self) -> bool:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from allyance.core.models import BusinessModel, Tag, Territory
 from allyance.core.names import display_name
+from allyance.core.record_urls import record_url
 from allyance.customers.models import Industry, SizeBand, Source
 from allyance.sales.models.money import currency_choices, default_currency
 
@@ -129,4 +129,4 @@ class Lead(BusinessModel):
         return self.status not in (self.Status.CONVERTED, self.Status.DISQUALIFIED)
 
     def get_absolute_url(self) -> str:
-        return reverse("sales:lead-detail", args=[self.pk])
+        return record_url("sales:lead-detail", self.pk)

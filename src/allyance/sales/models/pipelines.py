@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from allyance.core.models import BusinessModel, Tag, Territory
+from allyance.core.record_urls import record_url
 from allyance.customers.models import Contact, Source
 from allyance.sales.models.money import currency_choices, default_currency
 
@@ -186,7 +186,7 @@ class Opportunity(BusinessModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("sales:opportunity-detail", args=[self.pk])
+        return record_url("sales:opportunity-detail", self.pk)
 
 
 class OpportunityContact(models.Model):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.activities.models import Activity
+from allyance.core.record_urls import record_url
 
 
 class ScoringRule(models.Model):
@@ -75,7 +75,7 @@ class ScoringRule(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("sales:scoring-rule-edit", args=[self.pk])
+        return record_url("sales:scoring-rule-edit", self.pk)
 
 
 class LeadEvent(models.Model):

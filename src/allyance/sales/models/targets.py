@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import Team, Territory
+from allyance.core.record_urls import record_url
 from allyance.sales.models.money import currency_choices, default_currency
 
 
@@ -74,7 +74,7 @@ class Target(models.Model):
         return f"{self.whom} {self.period_label}"
 
     def get_absolute_url(self) -> str:
-        return reverse("sales:target-edit", args=[self.pk])
+        return record_url("sales:target-edit", self.pk)
 
     @property
     def whom(self):
