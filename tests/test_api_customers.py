@@ -145,3 +145,23 @@ def test_portal_customer_reads_own_account_but_cannot_change_it(api):
     assert client.delete(f"/api/v1/accounts/{own.pk}/").status_code == 403
     own.refresh_from_db()
     assert own.name == "Own"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/contacts/", "/api/v1/accounts/"])
+def test_a_page_of_the_list_asks_the_same_few_queries_for_5_or_50_records(
+    api, rep, path, django_assert_max_num_queries
+):
+    """Related records are given by id: no query per row, and none joined in for nothing."""
+    client = api(rep)
+    for number in range(5):
+        ContactFactory(owner=rep, account=AccountFactory(owner=rep, name=f"Few {number}"))
+    client.get(path)  # the token and content types are read once
+    with django_assert_max_num_queries(6) as few:
+        assert len(client.get(path).json()["results"]) == 5
+    for number in range(45):
+        ContactFactory(owner=rep, account=AccountFactory(owner=rep, name=f"Many {number}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(path).json()["results"]) == 50
+    first_page = few.captured_queries
+    record_query = next(q["sql"] for q in first_page if "LIMIT 51" in q["sql"])
+    assert 'JOIN "core_user"' not in record_query
