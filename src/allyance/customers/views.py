@@ -85,12 +85,19 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(account=account)
             .select_related(None)
             .only("id", "family_name", "given_name", "title")[:50],
-            "children": selectors.accounts_visible_to(request.user).filter(parent=account)[:50],
+            # Each panel reads what it shows: no owners, territories or accounts joined in.
+            "children": selectors.accounts_visible_to(request.user)
+            .filter(parent=account)
+            .select_related(None)
+            .only("id", "name")[:50],
             "opportunities": opportunities_visible_to(request.user)
             .filter(account=account)
+            .select_related(None)
             .select_related("stage")
             .order_by("-updated_at", "-id")[:20],
-            "source_leads": leads_visible_to(request.user).filter(converted_account=account)[:5],
+            "source_leads": leads_visible_to(request.user)
+            .filter(converted_account=account)
+            .select_related(None)[:5],
             "timeline": timeline_for(
                 account, activities=activities, page=request.GET.get("timeline")
             ),

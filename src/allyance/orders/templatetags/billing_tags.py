@@ -16,6 +16,8 @@ def account_billing(context, account) -> dict:
     return {
         "account": account,
         "balances": account_balances(user, account=account),
-        "invoices": list(invoices_visible_to(user).filter(account=account)[:5]),
+        "invoices": list(
+            invoices_visible_to(user).filter(account=account).select_related(None)[:5]
+        ),
         "user": user,
     }

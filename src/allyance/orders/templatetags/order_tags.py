@@ -48,7 +48,7 @@ def order_status_class(status: str) -> str:
 def account_orders(context, account, limit: int = 5) -> dict:
     """The account's most recent orders the user may see, with their status."""
     user = context["request"].user
-    orders = orders_visible_to(user).filter(account=account)
+    orders = orders_visible_to(user).filter(account=account).select_related(None)
     return {
         "account": account,
         "orders": list(orders.order_by("-order_date", "-id")[:limit]),
