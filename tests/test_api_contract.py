@@ -239,6 +239,31 @@ def test_cursor_pages_cover_every_row_once_in_a_stable_order(api, rep):
     assert seen == sorted((a.pk for a in accounts), reverse=True)
 
 
+def test_a_later_page_starts_from_an_index_range_not_from_the_first_row(api, admin_user):
+    """The cursor's condition is an OR over the sort terms, which no index can seek to;
+    the first term's own range in front of it lets page 1,000 start where it begins."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(5):
+        AccountFactory()
+    client = api(admin_user)
+    first = client.get("/api/v1/accounts/", {"page_size": 2}).json()
+    with CaptureQueriesContext(connection) as queries:
+        assert len(ids_of(client.get(first["next"]))) == 2
+    sql = next(q["sql"] for q in queries if "LIMIT 3" in q["sql"])
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "USING INDEX" in plan and "updated_at<" in plan, plan
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "Index Cond: (updated_at <=" in plan, plan
+
+
 def test_cursor_pages_go_back_with_the_previous_link(api, rep):
     for _ in range(5):
         AccountFactory(owner=rep)
