@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from allyance.core.models import Role
@@ -15,6 +16,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request by a user with a language of their own leaves it active in the thread
+    (the next request's middleware chooses again); the next test starts in English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
