@@ -402,10 +402,18 @@ def search_queryset(queryset: QuerySet, query: str) -> QuerySet:
     phrases = parse_query(query)
     if not phrases:
         return queryset.none()
-    matches = SearchEntry.objects.filter(
-        DocumentMatches(phrases), content_type=_content_type(model)
-    ).values("object_id")
-    return queryset.filter(pk__in=matches)
+    entries = SearchEntry.objects.filter(DocumentMatches(phrases))
+    content_type = _content_type(model).pk
+    if connection.vendor == "sqlite":
+        # `content_type + 0`: as a plain column SQLite walked the (content type, record)
+        # index through every entry of the type (a million contacts) checking each against
+        # the full-text hits; as an expression it starts from the hits (130 ms -> ~5 ms).
+        entries = entries.alias(type_of_entry=F("content_type_id") + 0).filter(
+            type_of_entry=content_type
+        )
+    else:
+        entries = entries.filter(content_type=content_type)
+    return queryset.filter(pk__in=entries.values("object_id"))
 
 
 def _search_by_fields(queryset: QuerySet, query: str) -> QuerySet:
