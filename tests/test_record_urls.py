@@ -33,3 +33,14 @@ def test_a_record_links_to_its_page(db):
 
     contact = ContactFactory()
     assert contact.get_absolute_url() == f"/contacts/{contact.pk}/"
+
+
+def test_page_url_is_what_reverse_gives_under_any_script_prefix():
+    from allyance.core.record_urls import page_url
+
+    assert page_url("customers:contact-list") == reverse("customers:contact-list")
+    try:
+        set_script_prefix("/crm/")
+        assert page_url("customers:contact-list") == "/crm/contacts/"
+    finally:
+        set_script_prefix("/")

@@ -1,23 +1,11 @@
 """Template context shared by every page: the navigation the user's role allows."""
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from django.urls import get_script_prefix, get_urlconf
-from django.urls import reverse as django_reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-
-@lru_cache(maxsize=256)
-def _reversed(url_name: str, prefix: str, urlconf: str | None) -> str:
-    return django_reverse(url_name, urlconf=urlconf)
-
-
-def reverse(url_name: str) -> str:
-    """The menu's URLs are the same on every request (no arguments): reversed once per
-    process, not ~40 times per page."""
-    return _reversed(url_name, get_script_prefix(), get_urlconf())
+from allyance.core.record_urls import page_url
 
 
 @dataclass
@@ -42,7 +30,7 @@ def _group(label, icon: str, children: list[NavItem]) -> NavItem | None:
 
 
 def _item(label, url_name: str, icon: str) -> NavItem:
-    return NavItem(label, reverse(url_name), icon)
+    return NavItem(label, page_url(url_name), icon)
 
 
 def _partner_portal_navigation(user) -> list[NavItem | None]:
@@ -168,73 +156,73 @@ def navigation(request) -> dict:
         }
     staff_or_partner = user.is_internal or user.is_partner
     time_pages = [
-        NavItem(_("Activities"), reverse("activities:activity-list"), "calendar-event"),
-        NavItem(_("Calendar"), reverse("activities:calendar"), "calendar"),
-        NavItem(_("Tasks"), reverse("activities:task-list"), "checklist"),
+        NavItem(_("Activities"), page_url("activities:activity-list"), "calendar-event"),
+        NavItem(_("Calendar"), page_url("activities:calendar"), "calendar"),
+        NavItem(_("Tasks"), page_url("activities:task-list"), "checklist"),
     ]
     sales_pages = [
-        NavItem(_("Leads"), reverse("sales:lead-list"), "user-search"),
+        NavItem(_("Leads"), page_url("sales:lead-list"), "user-search"),
         *(
-            [NavItem(_("Lead queue"), reverse("sales:lead-queue-list"), "inbox")]
+            [NavItem(_("Lead queue"), page_url("sales:lead-queue-list"), "inbox")]
             if user.is_internal
             else []
         ),
-        NavItem(_("Opportunities"), reverse("sales:opportunity-list"), "list-details"),
-        NavItem(_("Pipeline board"), reverse("sales:opportunity-board"), "layout-kanban"),
+        NavItem(_("Opportunities"), page_url("sales:opportunity-list"), "list-details"),
+        NavItem(_("Pipeline board"), page_url("sales:opportunity-board"), "layout-kanban"),
         *(
             [
-                NavItem(_("Forecast"), reverse("sales:forecast"), "chart-bar"),
-                NavItem(_("Funnel"), reverse("sales:funnel"), "chart-funnel"),
-                NavItem(_("Performance"), reverse("sales:performance"), "chart-line"),
+                NavItem(_("Forecast"), page_url("sales:forecast"), "chart-bar"),
+                NavItem(_("Funnel"), page_url("sales:funnel"), "chart-funnel"),
+                NavItem(_("Performance"), page_url("sales:performance"), "chart-line"),
             ]
             if staff_or_partner
             else []
         ),
         *(
-            [NavItem(_("Targets"), reverse("sales:target-list"), "target")]
+            [NavItem(_("Targets"), page_url("sales:target-list"), "target")]
             if user.is_internal
             else []
         ),
         *(
-            [NavItem(_("Expenses"), reverse("sales:expense-list"), "receipt")]
+            [NavItem(_("Expenses"), page_url("sales:expense-list"), "receipt")]
             if not user.is_customer
             else []
         ),
         *(
-            [NavItem(_("Commissions"), reverse("sales:commission-statement"), "coin")]
+            [NavItem(_("Commissions"), page_url("sales:commission-statement"), "coin")]
             if user.is_internal
             else []
         ),
     ]
     catalog_pages = (
         [
-            NavItem(_("Products"), reverse("catalog:product-list"), "package"),
-            NavItem(_("Price lists"), reverse("catalog:price-list-list"), "tags"),
-            NavItem(_("Configurator"), reverse("catalog:configurator"), "adjustments"),
+            NavItem(_("Products"), page_url("catalog:product-list"), "package"),
+            NavItem(_("Price lists"), page_url("catalog:price-list-list"), "tags"),
+            NavItem(_("Configurator"), page_url("catalog:configurator"), "adjustments"),
         ]
         if staff_or_partner
         else []
     )
     order_pages = (
         [
-            NavItem(_("Quotes"), reverse("orders:quote-list"), "file-dollar"),
+            NavItem(_("Quotes"), page_url("orders:quote-list"), "file-dollar"),
             *(
-                [NavItem(_("Approvals"), reverse("orders:quote-approval-list"), "rosette")]
+                [NavItem(_("Approvals"), page_url("orders:quote-approval-list"), "rosette")]
                 if user.is_admin or user.role == "sales_manager"
                 else []
             ),
-            NavItem(_("Orders"), reverse("orders:order-list"), "truck-delivery"),
-            NavItem(_("Invoices"), reverse("orders:invoice-list"), "file-invoice"),
-            NavItem(_("Payments received"), reverse("orders:payment-list"), "cash"),
-            NavItem(_("Receivables"), reverse("orders:receivables"), "report-money"),
+            NavItem(_("Orders"), page_url("orders:order-list"), "truck-delivery"),
+            NavItem(_("Invoices"), page_url("orders:invoice-list"), "file-invoice"),
+            NavItem(_("Payments received"), page_url("orders:payment-list"), "cash"),
+            NavItem(_("Receivables"), page_url("orders:receivables"), "report-money"),
         ]
         if staff_or_partner
         else []
     )
     items = [
-        NavItem(_("Home"), reverse("home"), "home"),
-        NavItem(_("Accounts"), reverse("customers:account-list"), "building"),
-        NavItem(_("Contacts"), reverse("customers:contact-list"), "users"),
+        NavItem(_("Home"), page_url("home"), "home"),
+        NavItem(_("Accounts"), page_url("customers:account-list"), "building"),
+        NavItem(_("Contacts"), page_url("customers:contact-list"), "users"),
         _group(_("Activities"), "calendar-event", time_pages),
         _group(_("Sales"), "trending-up", sales_pages),
         _group(_("Catalog"), "package", catalog_pages),
@@ -248,5 +236,5 @@ def navigation(request) -> dict:
         items.append(_group(_("Partners"), "building-community", _partner_programme_pages(user)))
         items.append(_item(_("Service"), "service:case-list", "lifebuoy"))
     if user.is_admin:
-        items.append(NavItem(_("Administration"), reverse("core:admin-home"), "settings"))
+        items.append(NavItem(_("Administration"), page_url("core:admin-home"), "settings"))
     return {"nav_items": [item for item in items if item is not None]}

@@ -407,7 +407,7 @@ def search_queryset(queryset: QuerySet, query: str) -> QuerySet:
     if connection.vendor == "sqlite":
         # `content_type + 0`: as a plain column SQLite walked the (content type, record)
         # index through every entry of the type (a million contacts) checking each against
-        # the full-text hits; as an expression it starts from the hits (130 ms -> ~5 ms).
+        # the full-text hits; as an expression it starts from the hits (130 ms -> 18 ms).
         entries = entries.alias(type_of_entry=F("content_type_id") + 0).filter(
             type_of_entry=content_type
         )
