@@ -3,15 +3,11 @@
 The storage is chosen when the settings are imported, so each case is a manage.py child process.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.settings_child import describe_in_child
 
 DESCRIBE_STORAGE = """
 import json
@@ -38,22 +34,7 @@ S3_VARIABLES = [
 
 
 def storage_with(tmp_path: Path, **variables: str) -> dict:
-    env = {
-        **{name: value for name, value in os.environ.items() if name not in S3_VARIABLES},
-        "ALLYANCE_VAR_DIR": str(tmp_path),
-        "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-        **variables,
-    }
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-v", "0", "-c", DESCRIBE_STORAGE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return describe_in_child(tmp_path, DESCRIBE_STORAGE, unset=S3_VARIABLES, **variables)
 
 
 @pytest.mark.slow_subprocess
