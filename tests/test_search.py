@@ -273,7 +273,11 @@ def test_rebuild_command_restores_a_lost_index(admin_user, people, huadong):
 
 
 def test_search_runs_in_the_full_text_index(admin_user, people):
-    sql = str(search_queryset(contacts_visible_to(admin_user), "欧阳").query)
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert names(search_queryset(contacts_visible_to(admin_user), "欧阳")) == {"欧阳娜娜"}
+    sql = " ".join(query["sql"] for query in queries)
     if connection.vendor == "postgresql":
         assert "@@ to_tsquery" in sql
     else:
@@ -306,3 +310,13 @@ def test_global_search_asks_only_the_record_types_with_a_hit(admin_user, people)
         nothing = global_search(admin_user, "zzqxnotthere")
     assert all(g["rows"] == [] for g in nothing)
     assert len(queries) == 1
+
+
+@pytest.mark.parametrize("as_list", [5000, 0])
+def test_many_hits_find_the_same_records_as_few(admin_user, people, monkeypatch, as_list):
+    """SQLite gets up to SQLITE_HITS_AS_LIST hits as a list of ids, more as a subquery."""
+    from allyance.core import search
+
+    monkeypatch.setattr(search, "SQLITE_HITS_AS_LIST", as_list)
+    assert contacts_found(admin_user, "欧") == {"欧阳娜娜", "欧小阳"}
+    assert contacts_found(admin_user, "example.cn") == {"欧阳娜娜", "欧小阳", "李东华"}
