@@ -5,6 +5,8 @@
     BENCH_REPEAT=100 requests per operation   BENCH_DURATION=60 s and BENCH_CLIENTS=64 of load
     BENCH_REUSE=1 keeps an already loaded bench database of the same scale
     BENCH_WORKERS=2 BENCH_THREADS=4 gunicorn shape (the one `make run` uses)
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/12 the server's cache (emptied first; `none` for
+        the in-process cache, which turns the page cache off)
     BENCH_ONLY=http,import,routing  run only these groups of operations (default: all);
         BENCH_IMPORT_ROWS=n sizes the CSV import (default a tenth of the scale's contacts)
 
@@ -15,9 +17,13 @@ lead conversions, in this process and rolled back.
 Per database: migrate and load `bench.dataset` into a bench-only database
 (`var/bench-<scale>.sqlite3` or PostgreSQL `allyance_bench_<scale>`), start gunicorn on
 a free loopback port, log in through the real login form (session + CSRF) and fetch an
-API token, then time each operation through the whole stack. The CSV import runs
-through the import services in this process (the web views hand files over 500 rows
-to the background worker, whose polling would be measured instead). One table is
+API token, then time each operation through the whole stack. The server runs with Redis
+as its cache when one answers, as in production (docs/deploy.md), so logged-in pages are
+kept until the data changes (core/page_cache.py); the timed requests send
+`Cache-Control: no-cache`, so every operation's latency is that of rendering it. The
+sustained load runs twice: as browsers ask (pages kept) and with every page rendered.
+The CSV import runs through the import services in this process (the web views hand
+files over 500 rows to the background worker, whose polling would be measured instead). One table is
 printed; the JSON goes to `bench/results/<db>-<scale>-<timestamp>.json`.
 """
 
@@ -56,6 +62,7 @@ IMPORT_TARGET_ROWS_PER_S = 10_000
 IMPORT_TARGET_RATIO = 5.0
 LOAD_TARGET_RPS = 300
 RSS_TARGET_MB = 300
+SERVER: dict[str, str] = {}  # how the benchmarked server ran, for the JSON document
 
 
 def setting(name: str, default: str) -> str:
@@ -68,12 +75,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def postgres_answers() -> bool:
+def answers(port: int) -> bool:
     try:
-        socket.create_connection(("127.0.0.1", 5432), 2).close()
+        socket.create_connection(("127.0.0.1", port), 2).close()
     except OSError:
         return False
     return True
+
+
+def postgres_answers() -> bool:
+    return answers(5432)
+
+
+def server_cache_url() -> str | None:
+    """The Redis database the benchmarked server caches in, emptied; None without Redis."""
+    url = setting("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    if url == "none" or not answers(urlsplit(url).port or 6379):
+        return None
+    import redis
+
+    with redis.Redis.from_url(url) as connection:
+        connection.flushdb()
+    return url
 
 
 # --- HTTP -----------------------------------------------------------------------------
@@ -85,7 +108,8 @@ class Client:
     def __init__(self, port: int) -> None:
         self.port = port
         self.cookies: dict[str, str] = {}
-        self.headers: dict[str, str] = {}
+        # Timed requests measure rendering: the page cache is asked for a fresh page.
+        self.headers: dict[str, str] = {"Cache-Control": "no-cache"}
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def request(self, method: str, path: str, body: str | None = None, headers=None):
@@ -248,8 +272,9 @@ def worker_rss_mb(master_pid: int) -> dict[int, float]:
 
 
 def sustained_load(port: int, cookies: dict[str, str], paths: list[str], *, seconds: int,
-                   clients: int, master_pid: int) -> tuple[Result, Result]:  # fmt: skip
-    """`clients` keep-alive connections for `seconds` over the mixed paths; wrk when installed."""
+                   clients: int, master_pid: int, fresh: bool = False) -> tuple[Result, Result]:  # fmt: skip
+    """`clients` keep-alive connections for `seconds` over the mixed paths; wrk when installed.
+    `fresh` sends `Cache-Control: no-cache`, so that every page is rendered."""
     peak: dict[int, float] = {}
     stop = threading.Event()
 
@@ -263,14 +288,17 @@ def sustained_load(port: int, cookies: dict[str, str], paths: list[str], *, seco
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     try:
         if shutil.which("wrk"):
-            load = _wrk(port, cookie, paths, seconds=seconds, clients=clients)
+            load = _wrk(port, cookie, paths, seconds=seconds, clients=clients, fresh=fresh)
         else:
-            load = _threads(port, cookie, paths, seconds=seconds, clients=clients)
+            load = _threads(port, cookie, paths, seconds=seconds, clients=clients, fresh=fresh)
     finally:
         stop.set()
         sampler.join()
     load.met = (load.throughput or 0) >= LOAD_TARGET_RPS and load.errors == 0
-    memory = Result("web worker RSS under load (max)", "-", "memory")
+    if fresh:
+        load.operation += ", every page rendered"
+    memory = Result("web worker RSS under load (max)" + (", rendered" if fresh else ""), "-",
+                    "memory")  # fmt: skip
     memory.throughput = max(peak.values()) if peak else None
     memory.unit = "MB"
     memory.note = f"{len(peak)} workers; target <= {RSS_TARGET_MB} MB"
@@ -278,11 +306,15 @@ def sustained_load(port: int, cookies: dict[str, str], paths: list[str], *, seco
     return load, memory
 
 
-def _wrk(port: int, cookie: str, paths: list[str], *, seconds: int, clients: int) -> Result:
+def _wrk(port: int, cookie: str, paths: list[str], *, seconds: int, clients: int,
+         fresh: bool) -> Result:  # fmt: skip
     lua_paths = ", ".join(json.dumps(p) for p in paths)
+    headers = f'["Cookie"] = {json.dumps(cookie)}' + (
+        ', ["Cache-Control"] = "no-cache"' if fresh else ""
+    )
     script = (
         f"local paths = {{{lua_paths}}}\nlocal i = 0\nrequest = function()\n  i = i + 1\n"
-        f'  return wrk.format("GET", paths[(i % #paths) + 1], {{["Cookie"] = {json.dumps(cookie)}}})\n'
+        f'  return wrk.format("GET", paths[(i % #paths) + 1], {{{headers}}})\n'
         "end\n"
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -313,7 +345,8 @@ def _wrk(port: int, cookie: str, paths: list[str], *, seconds: int, clients: int
     return result
 
 
-def _threads(port: int, cookie: str, paths: list[str], *, seconds: int, clients: int) -> Result:
+def _threads(port: int, cookie: str, paths: list[str], *, seconds: int, clients: int,
+             fresh: bool) -> Result:  # fmt: skip
     # The session travels as the client's cookies: a page that re-sets the CSRF cookie must
     # add to them, not replace a fixed Cookie header (which logged every thread out).
     """The fallback without wrk: threads on keep-alive connections (the GIL caps it lower)."""
@@ -323,6 +356,8 @@ def _threads(port: int, cookie: str, paths: list[str], *, seconds: int, clients:
 
     def run(number: int) -> None:
         client = Client(port)
+        if not fresh:
+            client.headers.pop("Cache-Control")
         client.cookies = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
         index = number
         while time.perf_counter() < deadline:
@@ -621,6 +656,12 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
         "API_THROTTLE_USER": "100000000/hour",  # the default 5,000/hour would turn load into 429s
         "LOG_LEVEL": "ERROR",
     }
+    cache_url = server_cache_url()
+    SERVER["cache"] = cache_url or "in-process (page cache off)"
+    if cache_url:
+        server_env["REDIS_URL"] = cache_url  # the cache only: jobs stay on the database worker
+    else:
+        server_env.pop("REDIS_URL", None)
     command = [
         str(Path(PYTHON).parent / "gunicorn"), "allyance.wsgi", "--pythonpath", "src",
         "--bind", f"127.0.0.1:{port}", "--workers", setting("BENCH_WORKERS", "2"),
@@ -710,11 +751,13 @@ def http_benchmarks(env, users, terms, details, pipeline_id, repeat) -> list[Res
             + [f"/search/?{urlencode({'q': q})}" for q in rep_terms.values()]
             + details["rep"][:5]
         )
-        results.extend(
-            sustained_load(port, sessions["rep"].cookies, mix,
-                           seconds=int(setting("BENCH_DURATION", "60")),
-                           clients=int(setting("BENCH_CLIENTS", "64")), master_pid=server.pid)
-        )  # fmt: skip
+        for fresh in (False, True):
+            results.extend(
+                sustained_load(port, sessions["rep"].cookies, mix,
+                               seconds=int(setting("BENCH_DURATION", "60")),
+                               clients=int(setting("BENCH_CLIENTS", "64")), master_pid=server.pid,
+                               fresh=fresh)
+            )  # fmt: skip
     finally:
         server.terminate()
         server.wait(30)
@@ -795,6 +838,7 @@ def run_one(db: str) -> dict:
         "gunicorn": {
             "workers": setting("BENCH_WORKERS", "2"),
             "threads": setting("BENCH_THREADS", "4"),
+            "cache": SERVER.get("cache"),
         },
         "load": load_stats,
         "results": [r.summary() for r in results],

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allyance.core.middleware.UserLocaleMiddleware",
     "allyance.core.middleware.AuditActorMiddleware",
+    "allyance.core.page_cache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -284,6 +285,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Logged-in pages kept until any data changes (core/page_cache.py): needs a cache all
+# processes share, so it is on by default only with Redis. 0 turns it off.
+PAGE_CACHE_SECONDS = int(
+    os.environ.get("PAGE_CACHE_SECONDS", "60" if os.environ.get("REDIS_URL") else "0")
+)
 
 # REST API.
 REST_FRAMEWORK = {

@@ -8,7 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from allyance.core import attachments, audit
+        from allyance.core import attachments, audit, page_cache
 
         audit.connect_signals()
         attachments.connect_signals()
+        page_cache.connect_signals()
