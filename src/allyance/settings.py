@@ -85,6 +85,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "allyance.urls"
+# Built-in widgets are drawn with Django's Jinja2 templates (core/form_renderer.py).
+FORM_RENDERER = "allyance.core.form_renderer.WidgetRenderer"
 WSGI_APPLICATION = "allyance.wsgi.application"
 
 TEMPLATES = [

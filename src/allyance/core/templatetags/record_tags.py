@@ -1,16 +1,39 @@
 """Template tags for record pages: cell values, sort links, query strings."""
 
-from functools import lru_cache
+from functools import cache, lru_cache, partialmethod
 
 import phonenumbers
 from django import template
+from django.utils.encoding import force_str
 from django.utils.formats import localize
+from django.utils.hashable import make_hashable
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 register = template.Library()
 
 PHONE_FIELDS = {"phone", "phone_alt", "mobile"}
+
+
+@cache
+def _choice_labels(model: type, name: str) -> dict | None:
+    """A model field's choice labels (lazy: translated when shown), for the field's generated
+    `get_<name>_display`, which rebuilds this mapping on every call; None when the model
+    defines that method itself or the choices are computed."""
+    if not isinstance(model.__dict__.get(f"get_{name}_display"), partialmethod):
+        return None
+    field = model._meta.get_field(name)
+    if callable(getattr(field, "_choices", None)) or not isinstance(field.choices, list):
+        return None
+    return dict(make_hashable(field.flatchoices))
+
+
+def _display(value, name: str, display) -> str:
+    labels = _choice_labels(type(value), name)
+    if labels is None:
+        return display()
+    raw = getattr(value, name)
+    return force_str(labels.get(make_hashable(raw), raw), strings_only=True)
 
 
 @register.simple_tag
@@ -23,7 +46,7 @@ def cell(record, name: str):
             return ""
         display = getattr(value, f"get_{part}_display", None)
         if display is not None and index == len(parts) - 1:
-            return display()
+            return _display(value, part, display)
         value = getattr(value, part, None)
     if value is None:
         return ""
