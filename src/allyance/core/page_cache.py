@@ -46,13 +46,13 @@ _current_request: contextvars.ContextVar[_RequestWrites | None] = contextvars.Co
 )
 
 
-def data_generation() -> str:
-    """The current data generation: a token that changes with every committed write."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
+def data_generation(known: str | None = None) -> str:
+    """The current data generation: a token that changes with every committed write
+    (`known`: the value just read from the cache, if it was there)."""
+    if known is None:
         cache.add(GENERATION_KEY, secrets.token_hex(8), None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+        known = cache.get(GENERATION_KEY)
+    return known
 
 
 def data_changed() -> None:
@@ -113,7 +113,8 @@ def _pending_messages(request) -> bool:
 
 
 def _page_key(request) -> str | None:
-    """The key of this request's page, or None when the request is not one to keep."""
+    """The key of this request's page, or None when the request is not one to keep. The
+    key does not change with the data: the kept page carries the generation it was made in."""
     if request.method != "GET":
         return None
     user = getattr(request, "user", None)
@@ -123,7 +124,6 @@ def _page_key(request) -> str | None:
     if _pending_messages(request):
         return None
     parts = [
-        data_generation(),
         str(user.pk),
         session_key,
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
@@ -166,10 +166,13 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         key = _page_key(request)
-        if key is not None and not _asks_fresh(request):
-            kept = cache.get(key)
-            if kept is not None:
-                status, headers, content = kept
+        if key is not None:
+            # One round trip: the generation and the page kept under this key, if any.
+            found = cache.get_many([GENERATION_KEY, key])
+            generation = data_generation(found.get(GENERATION_KEY))
+            kept = found.get(key)
+            if kept is not None and kept[0] == generation and not _asks_fresh(request):
+                _generation, status, headers, content = kept
                 response = HttpResponse(content, status=status, headers=headers)
                 response["X-Page-Cache"] = "hit"
                 return response
@@ -180,6 +183,7 @@ class PageCacheMiddleware:
         finally:
             _current_request.reset(token)
         if key is not None and not writes.wrote and _keepable(request, response):
-            kept = (response.status_code, list(response.items()), response.content)
+            # The generation read before the view ran: a write committed meanwhile ends it.
+            kept = (generation, response.status_code, list(response.items()), response.content)
             cache.set(key, kept, settings.PAGE_CACHE_SECONDS)
         return response
