@@ -249,6 +249,49 @@ def test_board_shows_columns_with_counts_and_totals_per_currency(client, rep):
     assert "3,500 CNY" in html and "700 USD" in html
 
 
+def test_a_board_card_shows_the_deal_and_where_to_move_it(client, rep):
+    from django.test.html import parse_html
+
+    pipeline = PipelineFactory()
+    deal = OpportunityFactory(
+        owner=rep, pipeline=pipeline, stage=stage_named(pipeline, "Propose"), name="Big <one>",
+        amount=12500, currency="USD", close_date=datetime.date(2026, 3, 31),
+        account=AccountFactory(name="华东机械"),
+    )  # fmt: skip
+    client.force_login(rep)
+
+    html = client.get("/opportunities/board/", {"pipeline": pipeline.pk}).content.decode()
+
+    card = parse_html(
+        f'<article class="card card-sm board-card" data-id="{deal.pk}" data-version="1" '
+        f'data-move-url="/opportunities/{deal.pk}/move/" data-testid="board-card" '
+        'style="cursor: grab;"><div class="card-body p-2">'
+        f'<a class="fw-bold d-block text-truncate" href="/opportunities/{deal.pk}/">'
+        "Big &lt;one&gt;</a>"
+        '<div class="small text-truncate">华东机械</div>'
+        '<div class="d-flex small text-secondary"><span>12,500 USD</span>'
+        '<span class="ms-auto">03/31/2026</span></div>'
+        '<div class="small text-secondary text-truncate">'
+        f'<i class="ti ti-user me-1" aria-hidden="true"></i>{rep}</div></div></article>'
+    )
+    assert parse_html(html).count(card) == 1
+
+
+def test_the_board_reads_the_same_few_queries_for_few_or_many_cards(client, rep):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pipeline = PipelineFactory()
+    client.force_login(rep)
+    counts = []
+    for deals in (2, 20):
+        OpportunityFactory.create_batch(deals, owner=rep, pipeline=pipeline)
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/opportunities/board/", {"pipeline": pipeline.pk})
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 def test_board_cards_are_limited_per_column_with_a_link_to_the_rest(rep):
     from allyance.sales.selectors.opportunities import board_columns
 

@@ -162,6 +162,14 @@ def board_summaries(user, *, pipeline: Pipeline, owner: User | None = None) -> l
     return list(columns.values())
 
 
+# What a card shows (sales/templatetags/board_tags.py), and nothing more of 300 deals.
+BOARD_CARD_FIELDS = (
+    "id", "name", "version", "stage_id", "amount", "currency", "close_date", "updated_at",
+    "account", "account__name", "owner", "owner__first_name", "owner__last_name",
+    "owner__username",
+)  # fmt: skip
+
+
 def board_columns(
     user,
     *,
@@ -198,6 +206,7 @@ def board_columns(
         # and joined the whole account table again.
         Opportunity.objects.filter(pk__in=list(on_board))
         .select_related("account", "owner")
+        .only(*BOARD_CARD_FIELDS)
         .order_by("stage_id", "-amount", "-updated_at", "-id")
     )
     for card in cards:
