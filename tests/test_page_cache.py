@@ -16,6 +16,7 @@ import pytest
 import redis
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.backends.db import SessionStore
 from django.core import checks
 from django.core.cache import cache
 from django.db import transaction
@@ -102,11 +103,35 @@ def test_the_generation_moves_once_per_commit_and_not_on_rollback(kept_pages, re
     assert page_cache.data_generation() == committed
 
 
-def test_session_writes_do_not_count_as_data_changes():
-    assert not page_cache._is_write('UPDATE "django_session" SET "session_data" = %s')
-    assert not page_cache._is_write('SELECT "x" FROM "customers_contact" FOR UPDATE')
+def test_what_is_a_write():
     assert page_cache._is_write('UPDATE "customers_contact" SET "family_name" = %s')
     assert page_cache._is_write('INSERT INTO "core_auditentry" ("id") VALUES (%s)')
+    assert page_cache._is_write(' DELETE FROM "sales_lead" WHERE "id" = %s')
+    assert not page_cache._is_write('SELECT "x" FROM "customers_contact" FOR UPDATE')
+
+
+def test_a_page_showing_the_session_is_fresh_after_the_session_changes(kept_pages, rep):
+    """A session change is a write like any other: a page may show what the session holds."""
+    session = _saved_session()
+
+    def page(request):
+        return HttpResponse(f"<p>{request.session.get('step', 0)}</p>", content_type="text/html")
+
+    def visit():
+        request = RequestFactory().get("/wizard/")
+        request.user = rep
+        request.session = SessionStore(session.session_key)
+        return page_cache.PageCacheMiddleware(page)(request)
+
+    visit()
+    assert served_from_cache(visit())
+    moved_on = SessionStore(session.session_key)
+    moved_on["step"] = 2
+    moved_on.save()  # what the next request's SessionMiddleware does after a view set it
+
+    response = visit()
+    assert not served_from_cache(response)
+    assert response.content == b"<p>2</p>"
 
 
 def test_another_user_never_gets_the_kept_page(kept_pages, rep_client, client, rep):
@@ -221,8 +246,6 @@ def test_a_process_local_cache_is_reported(settings):
 
 
 def _saved_session():
-    from django.contrib.sessions.backends.db import SessionStore
-
     session = SessionStore()
     session["seen"] = True
     session.save()

@@ -13,7 +13,6 @@ shares (Redis, `REDIS_URL`); without one `PAGE_CACHE_SECONDS` is 0 and it is off
 
 import contextvars
 import hashlib
-import re
 import secrets
 
 from django.conf import settings
@@ -26,10 +25,9 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 
 GENERATION_KEY = "page-cache:generation"
-# Statements that change what a page can show. Sessions are not shown on any page; a
-# request that changed its own session is not kept either (`_keepable`).
+# Statements that change what a page can show. Session writes count too: a page may show
+# what the session holds (they are rare: a log-in, a message carried to the next page).
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER", "TRUNCA")
-_SESSION_WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?django_session\b', re.I)
 # Request headers a view may answer differently to, besides the session and the URL.
 _VARYING_HEADERS = ("Accept", "Host", "X-Requested-With")
 _KEPT_TYPES = ("text/html", "application/json")
@@ -61,8 +59,7 @@ def data_changed() -> None:
 
 
 def _is_write(sql: str) -> bool:
-    head = sql[:12].lstrip()[:6].upper()
-    return head in _WRITE_VERBS and not _SESSION_WRITE.match(sql)
+    return sql[:12].lstrip()[:6].upper() in _WRITE_VERBS
 
 
 def _watch_writes(execute, sql, params, many, context):
