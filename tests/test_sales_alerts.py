@@ -187,6 +187,23 @@ def test_the_forecast_page_lists_stalled_deals_the_user_may_see(client, stalling
     assert theirs.name not in html
 
 
+def test_the_longest_quiet_deals_come_first_and_only_as_many_as_asked(stalling_pipeline):
+    from allyance.sales.selectors.reports import stalled_deals_first
+
+    rep, other = UserFactory(), UserFactory()
+    deals = {days: open_deal(stalling_pipeline, rep, entered_days_ago=days) for days in (9, 30, 12)}
+    log_activity(deals[30], days_ago=8)  # still quiet, but for fewer days than the 12
+    open_deal(stalling_pipeline, rep, entered_days_ago=3)  # not stalled yet
+    open_deal(stalling_pipeline, other, entered_days_ago=40)  # not the rep's to see
+
+    first_two = stalled_deals_first(rep, limit=2)
+    every = stalled_deals_first(rep, limit=10)
+
+    assert [d.pk for d in first_two] == [deals[12].pk, deals[9].pk]
+    assert [d.pk for d in every] == [deals[12].pk, deals[9].pk, deals[30].pk]
+    assert every[0].owner == rep and every[0].stage.name == "Qualify"  # read with the card
+
+
 def test_the_daily_scan_queues_itself_once(stalling_pipeline, django_capture_on_commit_callbacks):
     owner = UserFactory()
     open_deal(stalling_pipeline, owner, entered_days_ago=10)

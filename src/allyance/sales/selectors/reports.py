@@ -482,6 +482,24 @@ def stalled_deals(user, *, now: datetime.datetime | None = None) -> QuerySet[Opp
     )
 
 
+def stalled_deals_first(
+    user, *, limit: int = 50, now: datetime.datetime | None = None
+) -> list[Opportunity]:
+    """The `limit` deals quiet the longest, as `stalled_deals` orders them.
+
+    They are picked on the deals' own rows, then read with owner, stage and account: sorting
+    a busy territory's ~19,000 open deals joined to their accounts made the planner walk
+    the whole account table."""
+    now = now or timezone.now()
+    ids = list(
+        _stalled(deals_visible_to(user).select_related(None), now)
+        .order_by("quiet_since", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    deals = stalled_deals(user, now=now).filter(pk__in=ids).in_bulk()
+    return [deals[pk] for pk in ids if pk in deals]
+
+
 def stalled_deals_all(*, now: datetime.datetime | None = None) -> QuerySet[Opportunity]:
     """Every stalled deal (for the background scan that notifies their owners)."""
     return _stalled(Opportunity.objects.all(), now or timezone.now()).order_by("id")

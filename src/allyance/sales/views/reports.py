@@ -101,7 +101,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
     by_team = reports.pivot_by_category(data["by_team"], "team")
     for row in by_team:
         row["name"] = row["name"] or _("No team")
-    stalled = list(reports.stalled_deals(request.user)[:50])
+    stalled = reports.stalled_deals_first(request.user, limit=50)
     return render(
         request,
         "sales/report_forecast.html",
