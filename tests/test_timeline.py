@@ -142,3 +142,34 @@ def test_account_page_queries_do_not_grow_with_its_contacts_and_activities(clien
     assert queries_for(big) == queries_for(small)
     page = client.get(big.get_absolute_url()).content.decode()
     assert page.count("Buyer") >= 25
+
+
+def test_an_accounts_timeline_is_read_from_its_index_not_sorted_whole(rep):
+    """A busy account has thousands of activities; the newest page is read from the index
+    (account, time shown, id) on either database, not by sorting all of them."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    account = AccountFactory(owner=rep)
+    ActivityFactory.create_batch(3, account=account, owner=rep)
+    with CaptureQueriesContext(connection) as queries:
+        timeline_for(account, activities=activities_visible_to(rep).filter(account=account))
+    sql = next(q["sql"] for q in queries if 'FROM "activities_activity"' in q["sql"])
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "activity_account_timeline" in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "activity_account_timeline" in plan and "Sort Key" not in plan, plan
+            # The planner is told an account decides the organisation (migrations
+            # activities 0005, customers 0005): else it expects 1/15 of a page's rows.
+            cursor.execute("SELECT stxname FROM pg_statistic_ext ORDER BY stxname")
+            assert [row[0] for row in cursor.fetchall()] == [
+                "activities_activity_account_organisation",
+                "customers_contact_account_organisation",
+            ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from allyance.core.models import BusinessModel
@@ -85,6 +87,13 @@ class Activity(BusinessModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["account", "-created_at"]),
+            # An account's timeline, newest first, read without sorting all its activities.
+            models.Index(
+                F("account"),
+                Coalesce("starts_at", "due_at", "created_at").desc(),
+                F("id").desc(),
+                name="activity_account_timeline",
+            ),
             models.Index(fields=["contact", "-created_at"]),
             models.Index(fields=["owner", "status", "due_at"]),
             models.Index(fields=["target_type", "target_id"]),
