@@ -84,6 +84,7 @@ def watch_connection(*, connection, **_kwargs) -> None:
 
 
 def connect_signals() -> None:
+    """Watch every database connection, those opened from now on and any already open."""
     connection_created.connect(watch_connection, dispatch_uid="page-cache-watch-writes")
     for connection in connections.all(initialized_only=True):
         watch_connection(connection=connection)
