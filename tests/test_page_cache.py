@@ -147,6 +147,28 @@ def test_another_user_never_gets_the_kept_page(kept_pages, rep_client, client, r
     assert "Lin" not in response.content.decode()
 
 
+def test_a_page_answered_as_a_tokens_user_is_never_served_to_the_sessions_user(
+    kept_pages, rep_client, rep
+):
+    """The API answers as the token's user before the session's: such a page is kept for
+    nobody (and the token is part of the key anyway)."""
+    from rest_framework.authtoken.models import Token
+
+    other = UserFactory(role=Role.SALES_REP)
+    ContactFactory(family_name="Hidden", owner=other)
+    token = Token.objects.create(user=other)
+    as_other = {"Authorization": f"Token {token.key}"}
+
+    for _ in range(2):
+        answered = rep_client.get("/api/v1/contacts/?format=json", headers=as_other)
+        assert not served_from_cache(answered)
+        assert "Hidden" in answered.content.decode()
+    own = rep_client.get("/api/v1/contacts/?format=json")
+
+    assert "Hidden" not in own.content.decode()
+    assert "Lin" in own.content.decode()
+
+
 def test_a_hard_reload_renders_the_page_afresh(kept_pages, rep_client):
     rep_client.get("/contacts/")
 

@@ -28,8 +28,9 @@ GENERATION_KEY = "page-cache:generation"
 # Statements that change what a page can show. Session writes count too: a page may show
 # what the session holds (they are rare: a log-in, a message carried to the next page).
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER", "TRUNCA")
-# Request headers a view may answer differently to, besides the session and the URL.
-_VARYING_HEADERS = ("Accept", "Host", "X-Requested-With")
+# Request headers a view may answer differently to, besides the session and the URL
+# (`Authorization`: the API answers as a token's user before the session's).
+_VARYING_HEADERS = ("Accept", "Authorization", "Host", "X-Requested-With")
 _KEPT_TYPES = ("text/html", "application/json")
 
 
@@ -141,10 +142,12 @@ def _asks_fresh(request) -> bool:
     )
 
 
-def _keepable(request, response) -> bool:
-    """A complete page of HTML or JSON, private to nobody else, that changed nothing."""
+def _keepable(request, response, user_pk) -> bool:
+    """A complete page of HTML or JSON, private to nobody else, that changed nothing, made
+    for the user the session belongs to."""
     return (
-        response.status_code == 200
+        getattr(request.user, "pk", None) == user_pk
+        and response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not request.session.modified
@@ -164,6 +167,7 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         key = _page_key(request)
+        user_pk = getattr(request.user, "pk", None) if key is not None else None
         if key is not None:
             # One round trip: the generation and the page kept under this key, if any.
             found = cache.get_many([GENERATION_KEY, key])
@@ -180,7 +184,7 @@ class PageCacheMiddleware:
             response = self.get_response(request)
         finally:
             _current_request.reset(token)
-        if key is not None and not writes.wrote and _keepable(request, response):
+        if key is not None and not writes.wrote and _keepable(request, response, user_pk):
             # The generation read before the view ran: a write committed meanwhile ends it.
             kept = (generation, response.status_code, list(response.items()), response.content)
             cache.set(key, kept, settings.PAGE_CACHE_SECONDS)
