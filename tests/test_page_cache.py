@@ -6,14 +6,9 @@ in-process cache. Writes must really commit for the generation to move, so the t
 run outside a wrapping transaction.
 """
 
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import redis
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.backends.db import SessionStore
@@ -28,6 +23,7 @@ from allyance.core.models import Role
 from allyance.customers.models import Contact
 from allyance.customers.services import contact_save
 from tests.factories import ContactFactory, OrganisationFactory, UserFactory
+from tests.settings_child import empty_redis, manage_in_child
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -314,37 +310,16 @@ print(json.dumps(Contact.objects.filter(family_name="Lin").update(family_name="L
 
 @pytest.fixture
 def redis_cache():
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
-    except OSError:
-        pytest.skip("no Redis server answers on 127.0.0.1:6379")
-    connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-    connection.close()
+    with empty_redis(REDIS_URL) as connection:
+        yield connection
 
 
 def _manage(tmp_path: Path, *args: str, **extra_env: str) -> str:
-    env = {
-        **os.environ,
-        "REDIS_URL": REDIS_URL,
-        "ALLYANCE_VAR_DIR": str(tmp_path),
-        "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        **extra_env,
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("PAGE_CACHE_SECONDS", None)
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    """manage.py on a machine whose cache is Redis (the page cache on); its last line."""
+    done = manage_in_child(
+        tmp_path, *args, unset=("DATABASE_URL", "PAGE_CACHE_SECONDS"), REDIS_URL=REDIS_URL,
+        ALLOWED_HOSTS="127.0.0.1", **extra_env,
+    )  # fmt: skip
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 

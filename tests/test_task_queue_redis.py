@@ -9,17 +9,14 @@ settings pick the task backend when they are imported. The job queue of the defa
 """
 
 import json
-import os
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import redis
 from django.tasks import TaskResultStatus
 
 from allyance.core.models import ImportJob
+from tests.settings_child import empty_redis, manage_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -88,40 +85,16 @@ print(json.dumps({"status": job.status, "message": job.message, "created": job.c
 
 @pytest.fixture
 def redis_queue():
-    """The test's own, empty Redis database; skipped only when no Redis answers locally."""
-    try:
-        socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=2).close()
-    except OSError:
-        pytest.skip(f"no Redis server answers on {REDIS_HOST}:{REDIS_PORT}")
-    connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-    connection.close()
+    with empty_redis(REDIS_URL) as connection:
+        yield connection
 
 
 def manage(tmp_path: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
     """manage.py on a machine configured for Redis: its own SQLite database and media folder."""
-    env = {
-        **os.environ,
-        "TASKS_BACKEND": "rq",
-        "REDIS_URL": REDIS_URL,
-        "ALLYANCE_VAR_DIR": str(tmp_path),
-        "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        **extra_env,
-    }
-    env.pop("DATABASE_URL", None)
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed
+    return manage_in_child(
+        tmp_path, *args, unset=("DATABASE_URL",), TASKS_BACKEND="rq", REDIS_URL=REDIS_URL,
+        MEDIA_ROOT=str(tmp_path / "media"), **extra_env,
+    )  # fmt: skip
 
 
 def shell(tmp_path: Path, script: str, **extra_env: str) -> dict:
